@@ -1,0 +1,56 @@
+# Two commands for a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN := $(UV) run --frozen
+MODEL := models/current.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' 2>/dev/null) \
+	$(wildcard bot/*.py bot/nlu/*.py)
+
+.PHONY: help install train run shell test validate test-stories eval-nlu clean
+
+help:
+	@echo "make run    - set up, train if needed, start the assistant (Ctrl-C stops it)"
+	@echo "make test   - set up, train if needed, run every test"
+	@echo "make shell  - chat in the terminal"
+	@echo "make eval-nlu - cross-validated intent report into docs/"
+
+.venv/.installed: pyproject.toml uv.lock
+	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.installed
+
+$(MODEL): .venv/.installed $(TRAINING_INPUTS)
+	$(RUN) rasa train --fixed-model-name current --out models
+	@touch $@
+
+train: $(MODEL)
+
+run: $(MODEL)
+	$(RUN) python -m bot run
+
+shell: $(MODEL)
+	$(RUN) python -m bot shell
+
+validate: install
+	$(RUN) rasa data validate --fail-on-warnings
+
+test-stories: $(MODEL)
+	$(RUN) rasa test core --model $(MODEL) --stories tests/test_stories.yml \
+		--fail-on-prediction-errors --out results/core
+
+test: validate test-stories
+	$(RUN) pytest
+
+eval-nlu: install
+	$(RUN) python -m bot.evaluation.nlu
+
+clean:
+	rm -rf models results .venv

@@ -1,0 +1,57 @@
+"""Turns content items into chat messages (text bubbles and buttons).
+
+Buttons carry a `/tell_more{"topic": "<item id>"}` payload, which Rasa parses
+without running the classifier, so a click always lands on the right item.
+"""
+import json
+from typing import Dict, List
+
+from bot.content_model import Item, Library
+from bot.nlu.topics import GENERIC_ENTITY
+
+Message = Dict[str, object]
+
+
+def payload_for(item_id: str) -> str:
+    return "/tell_more" + json.dumps({GENERIC_ENTITY: item_id})
+
+
+def buttons_for(item: Item, library: Library) -> List[Dict[str, str]]:
+    return [
+        {"title": library.items[target].button_title, "payload": payload_for(target)}
+        for target in item.suggestions
+    ]
+
+
+def source_line(item: Item) -> str:
+    return f"Source: {item.citation}" if item.citation else ""
+
+
+def bubbles(item: Item) -> List[str]:
+    """The item's text, its example, and a last line naming its source."""
+    parts = list(item.text) + ([item.example] if item.example else [])
+    if item.citation:
+        parts[-1] = f"{parts[-1]}\n\n_{source_line(item)}_"
+    return parts
+
+
+def as_messages(item: Item, library: Library) -> List[Message]:
+    """Several short bubbles, buttons on the last one (for custom actions)."""
+    messages: List[Message] = [{"text": text} for text in bubbles(item)]
+    buttons = buttons_for(item, library)
+    if buttons:
+        messages[-1]["buttons"] = buttons
+    return messages
+
+
+def as_response(item: Item, library: Library) -> Message:
+    """One message for a domain response. Rasa fills `{slot}` placeholders in
+    responses, so literal braces in button payloads are doubled to survive."""
+    response: Message = {"text": "\n\n".join(bubbles(item))}
+    buttons = [
+        {"title": b["title"], "payload": b["payload"].replace("{", "{{").replace("}", "}}")}
+        for b in buttons_for(item, library)
+    ]
+    if buttons:
+        response["buttons"] = buttons
+    return response

@@ -1,0 +1,109 @@
+"""Starting and stopping the two servers: used by `python -m bot run` and by
+the end-to-end tests, so both exercise exactly the same processes."""
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, List, Optional, Sequence, Union
+
+from bot.paths import REPO_ROOT
+
+DEFAULT_MODEL = REPO_ROOT / "models" / "current.tar.gz"
+LOOPBACK = "127.0.0.1"
+
+
+def server_environment() -> dict:
+    """No telemetry, loopback only, and quiet TensorFlow start-up."""
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        SANIC_HOST=env.get("SANIC_HOST", LOOPBACK),
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+    )
+    return env
+
+
+def action_server_command(port: int = 5055) -> List[str]:
+    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_server_command(
+    model: Path = DEFAULT_MODEL,
+    port: int = 5005,
+    endpoints: Path = REPO_ROOT / "endpoints.yml",
+    cors: Sequence[str] = (),
+) -> List[str]:
+    command = [
+        sys.executable, "-m", "rasa", "run",
+        "--model", str(model),
+        "--endpoints", str(endpoints),
+        "--credentials", str(REPO_ROOT / "credentials.yml"),
+        "--interface", LOOPBACK,
+        "--port", str(port),
+    ]
+    return command + (["--cors", *cors] if cors else [])
+
+
+@dataclass
+class Service:
+    name: str
+    command: List[str]
+    health_url: str
+    process: Optional[subprocess.Popen] = field(default=None, repr=False)
+
+    def start(self, output: Union[int, IO, None] = None) -> "Service":
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=REPO_ROOT,
+            env=server_environment(),
+            stdout=output,
+            stderr=subprocess.STDOUT if output is not None else None,
+            start_new_session=True,  # Ctrl-C reaches us; we stop children in order
+        )
+        return self
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with code {self.process.returncode}")
+            if is_healthy(self.health_url):
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"{self.name} not ready after {timeout:.0f} s")
+
+    def stop(self, grace: float = 15.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def is_healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def action_server(port: int = 5055) -> Service:
+    return Service("action server", action_server_command(port), f"http://{LOOPBACK}:{port}/health")
+
+
+def rasa_server(port: int = 5005, **options) -> Service:
+    return Service(
+        "Rasa server",
+        rasa_server_command(port=port, **options),
+        f"http://{LOOPBACK}:{port}/webhooks/rest/",
+    )

@@ -1,0 +1,77 @@
+"""Session fixtures: one real action server and one real Rasa server for the
+whole test session (loading a model costs ~30 s), on free loopback ports."""
+import json
+import socket
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+from bot.services import DEFAULT_MODEL, LOOPBACK, Service, action_server, rasa_server
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Assistant:
+    """The running assistant, spoken to through the REST channel."""
+
+    url: str
+    actions: Service
+    rasa: Service
+    log_dir: Path
+
+    def say(self, sender: str, text: str, metadata: Optional[Dict] = None) -> List[Dict]:
+        body = {"sender": sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        return self.post(json.dumps(body).encode())
+
+    def post(self, raw_body: bytes) -> List[Dict]:
+        request = urllib.request.Request(
+            self.url, data=raw_body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory) -> Assistant:
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"no trained model at {DEFAULT_MODEL}: run `make test`, which trains it")
+    log_dir = tmp_path_factory.mktemp("server-logs")
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = log_dir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://{LOOPBACK}:{actions_port}/webhook"\n')
+    actions = action_server(actions_port)
+    rasa = rasa_server(port=rasa_port, endpoints=endpoints)
+    with open(log_dir / "actions.log", "wb") as actions_log, open(
+        log_dir / "rasa.log", "wb"
+    ) as rasa_log:
+        try:
+            actions.start(actions_log)
+            rasa.start(rasa_log)
+            actions.wait_ready()
+            rasa.wait_ready()
+            yield Assistant(
+                f"http://{LOOPBACK}:{rasa_port}/webhooks/rest/webhook", actions, rasa, log_dir
+            )
+        finally:
+            rasa.stop()
+            actions.stop()
+
+
+def texts(replies: List[Dict]) -> str:
+    return "\n".join(reply.get("text", "") for reply in replies)
+
+
+def button_payloads(replies: List[Dict]) -> List[str]:
+    return [b["payload"] for reply in replies for b in reply.get("buttons", [])]

@@ -4,6 +4,7 @@ A blank English tokenizer plus the lookup lemmatizer from spacy-lookups-data:
 no pretrained model is needed, so nothing has to be downloaded or found on a
 relative path at run time.
 """
+import logging
 from functools import lru_cache
 
 import spacy
@@ -13,6 +14,7 @@ from spacy.tokens import Doc
 
 @lru_cache(maxsize=1)
 def english() -> Language:
+    logging.getLogger("spacy").setLevel(logging.WARNING)  # no start-up chatter
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()

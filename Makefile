@@ -12,13 +12,14 @@ MODEL := models/current.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' 2>/dev/null) \
 	$(wildcard bot/*.py bot/nlu/*.py)
 
-.PHONY: help install train run shell test validate test-stories eval-nlu clean
+.PHONY: help install train run shell test validate test-stories eval-nlu eval-safety clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (Ctrl-C stops it)"
 	@echo "make test   - set up, train if needed, run every test"
 	@echo "make shell  - chat in the terminal"
 	@echo "make eval-nlu - cross-validated intent report into docs/"
+	@echo "make eval-safety - safety recall per class and false positives into docs/"
 
 .venv/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -51,6 +52,9 @@ test: validate test-stories
 
 eval-nlu: install
 	$(RUN) python -m bot.evaluation.nlu
+
+eval-safety: $(MODEL)
+	$(RUN) python -m bot.evaluation.safety
 
 clean:
 	rm -rf models results .venv

@@ -7,6 +7,9 @@ from bot.render import Message, as_messages, buttons_for
 
 ASK_WHICH_TOPIC = "ask_which_topic"
 GENERAL_FOLLOW_UP = "tell_more"
+# Conversation texts and crisis replies are domain responses (the latter filled
+# in per region), never answers of action_answer_topic.
+ANSWERED_ELSEWHERE = {"conversation", "crisis"}
 
 # A topic named inside another question answers it only when it is of the kind
 # the question is about: "how does it show up with my partner" (ask_context)
@@ -19,6 +22,7 @@ KINDS_FOR_INTENT = {
     "ask_effects": {"effect"},
     "ask_strategies": {"strategy"},
     "ask_reevaluate": {"warning_sign"},
+    "ask_exit_plan": {"exit_step"},
 }
 
 
@@ -57,7 +61,7 @@ def _first_named(
     kinds = KINDS_FOR_INTENT.get(intent or "", set())
     for item_id in item_ids:
         item = library.get(item_id)
-        if item is None or item.kind == "conversation":
+        if item is None or item.kind in ANSWERED_ELSEWHERE:
             continue
         if intent == GENERAL_FOLLOW_UP or item.kind in kinds:
             return item

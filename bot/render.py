@@ -16,9 +16,16 @@ def payload_for(item_id: str) -> str:
     return "/tell_more" + json.dumps({GENERIC_ENTITY: item_id})
 
 
+def button_payload(item: Item) -> str:
+    """Crisis replies depend on the region, so their buttons ask by intent."""
+    if item.kind == "crisis" and item.intent:
+        return f"/{item.intent}"
+    return payload_for(item.id)
+
+
 def buttons_for(item: Item, library: Library) -> List[Dict[str, str]]:
     return [
-        {"title": library.items[target].button_title, "payload": payload_for(target)}
+        {"title": library.items[target].button_title, "payload": button_payload(library.items[target])}
         for target in item.suggestions
     ]
 
@@ -45,13 +52,21 @@ def as_messages(item: Item, library: Library) -> List[Message]:
 
 
 def as_response(item: Item, library: Library) -> Message:
-    """One message for a domain response. Rasa fills `{slot}` placeholders in
-    responses, so literal braces in button payloads are doubled to survive."""
+    """One message for a domain response."""
     response: Message = {"text": "\n\n".join(bubbles(item))}
-    buttons = [
-        {"title": b["title"], "payload": b["payload"].replace("{", "{{").replace("}", "}}")}
-        for b in buttons_for(item, library)
-    ]
+    buttons = buttons_for(item, library)
     if buttons:
         response["buttons"] = buttons
-    return response
+    return escaped_for_rasa(response)
+
+
+def escaped_for_rasa(message: Message) -> Message:
+    """Rasa fills `{slot}` placeholders in domain responses, so literal braces
+    in button payloads are doubled to survive."""
+    escaped = dict(message)
+    if "buttons" in message:
+        escaped["buttons"] = [
+            {**b, "payload": b["payload"].replace("{", "{{").replace("}", "}}")}
+            for b in message["buttons"]
+        ]
+    return escaped

@@ -3,6 +3,7 @@ whole test session (loading a model costs ~30 s), on free loopback ports."""
 import json
 import socket
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -34,6 +35,16 @@ class Assistant:
         if metadata is not None:
             body["metadata"] = metadata
         return self.post(json.dumps(body).encode())
+
+    @contextmanager
+    def action_server_stopped(self):
+        """Stops the real action server, and starts it again afterwards."""
+        self.actions.stop()
+        try:
+            yield
+        finally:
+            with open(self.log_dir / "actions.log", "ab") as log:
+                self.actions.start(log).wait_ready()
 
     def post(self, raw_body: bytes) -> List[Dict]:
         request = urllib.request.Request(

@@ -1,0 +1,109 @@
+"""Rasa NLU component: where the person is, as the `region` entity.
+
+Role `stated`: the person said it ("I'm in the UK", "I live in Sydney", "I'm
+not in the US"). Role `client`: the widget or REST client sent it in the
+message metadata (`{"region": "GB"}`, ISO 3166-1 alpha-2). Slots keep both,
+and crisis replies prefer what the person said.
+"""
+from functools import lru_cache
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.matcher import PhraseMatcher
+
+from bot.nlu.english import english
+from bot.paths import PACKAGE_DIR
+from bot.resources import INTERNATIONAL, default_regions
+from bot.yaml_files import read_yaml
+
+ENTITY = "region"
+ISO_ALIASES = {"UK": "GB"}
+FIRST_PERSON = {"i", "i'm", "im", "we", "we're", "me", "'m", "'re"}
+LOCATING = {"in", "from", "live", "living", "based", "located", "staying", "near", "at"}
+NEGATION = {"not", "n't", "dont", "nt", "never", "no"}
+WINDOW = 5  # tokens before a place name that may say "I'm in" or "not"
+
+
+class RegionFinder:
+    """Finds a stated region in text; `None` when the person named none."""
+
+    def __init__(self, places: Dict[str, List[str]]) -> None:
+        self._matcher = PhraseMatcher(english().vocab, attr="LOWER")
+        for region, names in places.items():
+            self._matcher.add(region, [english().make_doc(str(n)) for n in names])
+
+    def stated(self, text: str) -> Optional[str]:
+        doc = english().make_doc(text.lower())
+        if any(t.lower_ == "wrong" for t in doc) and any(t.lower_ in ("country", "region") for t in doc):
+            return INTERNATIONAL
+        for match_id, start, end in self._matcher(doc):
+            before = {t.lower_ for t in doc[max(0, start - WINDOW):start]}
+            whole_message = start == 0 and end == len(doc) or len(doc) <= end + 1 and start <= 1
+            if not (whole_message or before & FIRST_PERSON or before & {"based", "located", "living"}):
+                continue
+            if not (whole_message or before & LOCATING):
+                continue
+            if before & NEGATION:
+                return INTERNATIONAL
+            return english().vocab.strings[match_id]
+        return None
+
+
+def client_region(metadata: Any) -> Optional[str]:
+    """The ISO code a client sent, or INTL for a country without its own file."""
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("region"), str):
+        return None
+    code = metadata["region"].strip().upper()
+    code = ISO_ALIASES.get(code, code)
+    if len(code) != 2 or not code.isalpha():
+        return None
+    return code if code in default_regions() else INTERNATIONAL
+
+
+@lru_cache(maxsize=1)
+def default_finder() -> RegionFinder:
+    return RegionFinder(read_yaml(PACKAGE_DIR / "regions.yml"))
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
+)
+class RegionEntityExtractor(GraphComponent, EntityExtractorMixin):
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "RegionEntityExtractor":
+        return cls(default_finder())
+
+    def __init__(self, finder: RegionFinder) -> None:
+        self._finder = finder
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            found = []
+            stated = self._finder.stated(message.get("text") or "")
+            if stated:
+                found.append({"entity": ENTITY, "role": "stated", "value": stated})
+            client = client_region(message.get("metadata"))
+            if client:
+                found.append({"entity": ENTITY, "role": "client", "value": client})
+            if found:
+                message.set(
+                    "entities",
+                    message.get("entities", []) + self.add_extractor_name(found),
+                    add_to_output=True,
+                )
+        return messages

@@ -1,0 +1,326 @@
+"""The deterministic safety net: finds danger, abuse and self-harm in a message.
+
+Patterns and word groups are data (bot/safety/*.yml); this module compiles them
+into spaCy Matcher rules over a normalised key per token, so that "hits",
+"hitting" and "hes hittin" meet the same rule as "hit", and a misspelling one
+edit away from a crisis word ("choaked") still counts.
+"""
+import itertools
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+from spacy.lookups import load_lookups
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from bot.nlu.english import english
+from bot.paths import PACKAGE_DIR
+from bot.yaml_files import read_yaml
+
+SAFETY_DIR = PACKAGE_DIR / "safety"
+
+# Most urgent first: a message gets the first of these that any rule finds.
+PRIORITY = ("immediate_danger", "self_harm", "high_danger", "sexual_violence", "abuse")
+ESCALATES_WHEN_URGENT = {"high_danger", "sexual_violence", "abuse"}
+GAP = "..."
+MAX_GAP = 3
+ING = "+ing"          # `hit+ing`: only the progressive form ("hitting", "hittin")
+FUZZY_MIN_LENGTH = 5
+
+# Each token's key is stored as its NORM, which the Matcher checks natively (fast).
+KEY = "NORM"
+
+# Apostrophe-less forms people type on phones, expanded before tokenising.
+CONTRACTIONS = {
+    "hes": "he is", "shes": "she is", "im": "i am", "ive": "i have",
+    "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not",
+    "wont": "will not", "isnt": "is not", "wasnt": "was not", "arent": "are not",
+    "werent": "were not", "theyre": "they are", "theyve": "they have", "youre": "you are",
+    "couldnt": "could not", "wouldnt": "would not", "shouldnt": "should not",
+    "hasnt": "has not", "havent": "have not", "hadnt": "had not", "thats": "that is",
+    "gonna": "going to", "wanna": "want to", "gotta": "got to", "u": "you", "ur": "your",
+    "cannot": "can not", "whats": "what is", "hed": "he would", 
+    "id": "i would", "itd": "it would", "ill": "i will", "hell": "he will",
+    "theyll": "they will", "youll": "you will", "itll": "it will", "its": "it is",
+    "idk": "i do not know", "ain't": "is not", "aint": "is not", "tryna": "trying to",
+    # Chat shorthand and crisis slang, rewritten to the words the patterns use.
+    "rn": "right now", "tn": "tonight", "tonite": "tonight", "2nite": "tonight",
+    "pls": "please", "plz": "please", "pleaseee": "please", "asap": "right now",
+    "kms": "kill myself", "kys": "kill yourself",
+    "sewerslide": "suicide", "sewer slide": "suicide",
+    "unalive": "kill", "unalived": "killed", "unaliving": "killing",
+    "od": "overdose", "oded": "overdosed", "od'd": "overdosed", "od'ed": "overdosed",
+    "sa'd": "sexually assaulted", "sa'ed": "sexually assaulted", 
+    "r@pe": "rape", "r@ped": "raped", "r*pe": "rape", "r*ped": "raped",
+    "b/c": "because", "bc": "because", "cuz": "because", "coz": "because", "bcos": "because",
+    "bf": "boyfriend", "gf": "girlfriend", "bfs": "boyfriend's", "gfs": "girlfriend's",
+    "nite": "night", "2day": "today", "2morrow": "tomorrow", "ppl": "people", "sm": "so much",
+    "thru": "through", "cos": "because", "w/": "with", "bday": "birthday",
+}
+_CONTRACTION_RE = re.compile(
+    r"(?<![\w'@*/])(" + "|".join(re.escape(k) for k in sorted(CONTRACTIONS, key=len, reverse=True)) + r")(?![\w'@*/])"
+)
+
+
+# Pieces spaCy splits contractions into ("can't" -> ca n't), as the words they stand for.
+SPLIT_KEYS = {"ca": "can", "wo": "will", "n't": "not", "'s": "be", "'re": "be", "'m": "be",
+              "'d": "would", "'ll": "will", "'ve": "have", "sha": "shall"}
+
+
+@dataclass(frozen=True)
+class SafetyFinding:
+    label: str                     # one of PRIORITY
+    rules: Tuple[str, ...]         # which pattern(s) fired, for evaluation reports
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return _CONTRACTION_RE.sub(lambda m: CONTRACTIONS[m.group(1)], text)
+
+
+def inflections(base: str) -> Set[str]:
+    """Regular English inflections of a base word (hit -> hits, hitting...)."""
+    forms = {base, base + "s", base + "es", base + "ed", base + "d", base + "ing"}
+    if base.endswith("e"):
+        forms |= {base[:-1] + "ing"}
+    if base.endswith("ie"):
+        forms |= {base[:-2] + "ying"}
+    if base.endswith("y"):
+        forms |= {base[:-1] + "ies", base[:-1] + "ied"}
+    if len(base) >= 3 and base[-1] not in "aeiouwxy" and base[-2] in "aeiou" and base[-3] not in "aeiou":
+        forms |= {base + base[-1] + "ed", base + base[-1] + "ing"}
+    return forms
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True if a and b differ by one insertion, deletion, substitution or swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+class KeyNormaliser:
+    """Maps a token to the base word the patterns are written in."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._lemmas = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+        self._known = set(self._lemmas.keys()) | set(self._lemmas.values())
+        # Words written in the rules keep their own base; inflections only fill
+        # gaps, so "is" stays a form of "be" rather than of "i".
+        words = sorted(words)
+        self.forms: Dict[str, str] = {w: self._base(w) for w in words}
+        for word in words:
+            base = self.forms[word]
+            for form in inflections(base) if len(base) >= 3 else ():
+                self.forms.setdefault(form, base)
+        self._fuzzy_targets = [f for f in self.forms if len(f) >= FUZZY_MIN_LENGTH]
+
+    def _base(self, word: str) -> str:
+        lemma = self._lemmas.get(word, word)
+        return lemma if len(lemma) >= 3 or lemma == word else word   # not "kms" -> "km"
+
+    def key(self, lower: str) -> str:
+        if lower in SPLIT_KEYS:
+            return SPLIT_KEYS[lower]
+        if lower in self.forms:
+            return self.forms[lower]
+        if len(lower) >= FUZZY_MIN_LENGTH and lower.isalpha() and lower not in self._known:
+            for form in self._fuzzy_targets:
+                if within_one_edit(lower, form):
+                    return self.forms[form]
+        return self._lemmas.get(lower, lower)
+
+
+class SafetyDetector:
+    """Compiled safety rules; `detect(text)` returns the most urgent finding."""
+
+    def __init__(self, directory: Path = SAFETY_DIR) -> None:
+        self._groups: Dict[str, List[str]] = read_yaml(directory / "lexicon.yml")["groups"]
+        rules = read_yaml(directory / "patterns.yml")
+        self._escalations = rules.get("escalations", [])
+        sections = {f"class:{name}": patterns for name, patterns in rules["classes"].items()}
+        sections["everyday"] = rules.get("everyday", [])
+        sections["urgency"] = rules.get("urgency", [])
+        self._outranks = {(r["class"], r["over"]) for r in rules.get("outranks", [])}
+        self._keys = KeyNormaliser(self._all_words(sections))
+        self._matcher = Matcher(english().vocab)
+        self._parts: Dict[str, int] = {}     # rule name -> number of `&` parts
+        for section, patterns in sections.items():
+            for index, pattern in enumerate(patterns):
+                name = f"{section}#{index}"
+                parts = [p.strip() for p in pattern.split(" & ")]
+                self._parts[name] = len(parts)
+                for number, part in enumerate(parts):
+                    self._matcher.add(f"{name}&{number}", [self._compile(p) for p in expand(part)])
+
+    def detect(self, text: str) -> Optional[SafetyFinding]:
+        doc = self._parse(text)
+        matches = []
+        for match_id, start, end in self._matcher(doc):
+            name, part = doc.vocab.strings[match_id].split("&")
+            matches.append((name, int(part), start, end))
+        everyday = [(s, e) for name, _, s, e in matches if name.startswith("everyday")]
+        live = [
+            (name, part, s, e, self._class(name)) for name, part, s, e in matches
+            if not (name.startswith("class:") and any(s < ve and vs < e for vs, ve in everyday))
+        ]
+        # A match is dropped when it overlaps a match of a rule that fired for a
+        # class that outranks it ("he says he'll kill himself if i leave" is a
+        # threat, not his crisis).
+        fired = self._fired(live)
+        live = [
+            m for m in live
+            if not any(o[0] in fired and (o[4], m[4]) in self._outranks
+                       and m[2] < o[3] and o[2] < m[3] for o in live)
+        ]
+        fired = self._fired(live)
+        crisis = {name for name in fired if name.startswith("class:")}
+        if not crisis:
+            return None
+        found = {self._class(name) for name in crisis}
+        labels = {self._escalate(label, doc) for label in found}
+        if labels & ESCALATES_WHEN_URGENT and any(n.startswith("urgency") for n in fired):
+            labels.add("immediate_danger")
+        label = next(p for p in PRIORITY if p in labels)
+        return SafetyFinding(label, tuple(sorted(crisis)))
+
+    def has_crisis_words(self, text: str) -> bool:
+        """Whether the message uses crisis vocabulary outside an everyday idiom."""
+        doc = self._parse(text)
+        everyday = [
+            (s, e) for m, s, e in self._matcher(doc)
+            if doc.vocab.strings[m].startswith("everyday")
+        ]
+        signal = self._group_keys("CRISIS_WORDS") | self._group_keys("VIOLENCE")
+        return any(
+            token.norm_ in signal and not any(s <= token.i < e for s, e in everyday)
+            for token in doc
+        )
+
+    def _fired(self, matches: list) -> Set[str]:
+        """Rules all of whose `&` parts matched somewhere."""
+        parts: Dict[str, Set[int]] = {}
+        for name, part, *_ in matches:
+            parts.setdefault(name, set()).add(part)
+        return {name for name, seen in parts.items() if len(seen) == self._parts[name]}
+
+    @staticmethod
+    def _class(name: str) -> str:
+        return name.split(":")[1].split("#")[0] if name.startswith("class:") else name.split("#")[0]
+
+    def _escalate(self, label: str, doc: Doc) -> str:
+        keys = {token.norm_ for token in doc}
+        for rule in self._escalations:
+            if rule["from"] != label:
+                continue
+            group = rule.get("with_group")
+            if group is None or keys & self._group_keys(group):
+                return rule["to"]
+        return label
+
+    def _parse(self, text: str) -> Doc:
+        doc = english().make_doc(normalise(text))
+        for token in doc:
+            token.norm_ = self._keys.key(token.lower_)
+        return doc
+
+    @lru_cache(maxsize=None)
+    def _group_keys(self, group: str) -> frozenset:
+        return frozenset(self._keys.key(str(w).lower()) for w in self._groups[group])
+
+    def _compile(self, tokens: List[str]) -> List[dict]:
+        compiled: List[dict] = []
+        for token in tokens:
+            if token.startswith(GAP):
+                compiled += [{"OP": "?"}] * int(token[len(GAP):] or MAX_GAP)
+                continue
+            optional = token.endswith("?") and len(token) > 1
+            spec = token[:-1] if optional else token
+            progressive = spec.endswith(ING)
+            spec = spec[: -len(ING)] if progressive else spec
+            keys, exact = set(), set()
+            for alternative in spec.split("|"):
+                if alternative.startswith("@"):
+                    keys |= self._group_keys(alternative[1:].upper())
+                elif alternative.startswith("="):
+                    exact.add(alternative[1:])
+                else:
+                    keys.add(self._keys.key(alternative))
+            entry: dict = {KEY: {"IN": sorted(keys)}} if keys else {}
+            if exact and keys:
+                raise ValueError(f"mixes =exact words and keys: {token}")
+            if exact:
+                entry["LOWER"] = {"IN": sorted(exact)}
+            if progressive:
+                entry["LOWER"] = {"REGEX": r"in[g']?$"}
+            if optional:
+                entry["OP"] = "?"
+            compiled.append(entry)
+        return compiled
+
+    def _all_words(self, sections: Dict[str, List[str]]) -> Set[str]:
+        words = {str(w).lower() for group in self._groups.values() for w in group}
+        for patterns in sections.values():
+            for pattern in patterns:
+                for tokens in expand(pattern):
+                    for token in tokens:
+                        for alternative in token.rstrip("?").replace(ING, "").split("|"):
+                            if alternative and not alternative.startswith(("@", GAP, "=")):
+                                words.add(alternative)
+        return words
+
+
+def expand(pattern: str) -> List[List[str]]:
+    """Splits a pattern into tokens; `(a b|c)` alternates whole word sequences."""
+    segments: List[List[List[str]]] = []
+    for part in re.split(r"(\([^)]*\))", normalise(pattern)):
+        if part.startswith("("):
+            segments.append(_choices(part[1:-1].split("|")))
+        elif part.strip():
+            segments.append([_tokens(part)])
+    sequences = [list(itertools.chain(*combo)) for combo in itertools.product(*segments)]
+    if any("?" in sequence for sequence in sequences):
+        raise ValueError(f"a lone `?` (write `(a|b|)` for an optional group): {pattern}")
+    return sequences
+
+
+def _choices(choices: List[str]) -> List[List[str]]:
+    """Alternatives of a `(...)` group, with the one-word ones folded into a
+    single `a|b|c` token so that patterns do not multiply out."""
+    sequences = [_tokens(choice) for choice in choices]
+    longer = [s for s in sequences if len(s) > 1]
+    optional = any(not s for s in sequences)
+    folded = []
+    for exact in (False, True):   # `=word` and key alternatives cannot share a token
+        single = sorted({s[0] for s in sequences if len(s) == 1 and s[0].startswith("=") == exact})
+        if single:
+            folded.append(["|".join(single)])
+    if optional and len(folded) == 1 and not longer:
+        return [[folded[0][0] + "?"]]
+    return folded + longer + ([[]] if optional else [])
+
+
+def _tokens(text: str) -> List[str]:
+    """Words of a pattern, split the way spaCy splits text ("he's" -> he 's)."""
+    tokens: List[str] = []
+    for word in text.split():
+        if word.startswith((GAP, "@", "=")) or "|" in word or word.endswith(("?", ING)):
+            tokens.append(word)
+        else:
+            tokens += [t.text for t in english().make_doc(word)]
+    return tokens
+
+
+@lru_cache(maxsize=1)
+def default_detector() -> SafetyDetector:
+    return SafetyDetector()

@@ -1,0 +1,34 @@
+import pytest
+
+from bot.nlu.region_extractor import client_region, default_finder
+
+
+@pytest.mark.parametrize(
+    "text, region",
+    [
+        ("I'm in the UK", "GB"), ("i live in sydney", "AU"), ("im in canada", "CA"),
+        ("we're in london", "GB"), ("I'm in the US", "US"), ("based in toronto", "CA"),
+        ("UK", "GB"), ("Australia", "AU"), ("I'm in Ireland", "IE"),
+        ("I'm not in the US", "INTL"), ("i dont live in america", "INTL"),
+        ("wrong country", "INTL"), ("I'm in Germany", "INTL"),
+    ],
+)
+def test_finds_where_the_person_says_they_are(text, region):
+    assert default_finder().stated(text) == region
+
+
+@pytest.mark.parametrize(
+    "text", ["he hit me", "my boyfriend is from canada", "please help us", "what are the signs"],
+)
+def test_ignores_places_that_are_not_where_the_person_is(text):
+    assert default_finder().stated(text) is None
+
+
+@pytest.mark.parametrize(
+    "metadata, region",
+    [({"region": "GB"}, "GB"), ({"region": "gb"}, "GB"), ({"region": "UK"}, "GB"),
+     ({"region": "DE"}, "INTL"), ({"region": "XYZ"}, None), ({"region": 5}, None),
+     ({}, None), (None, None), ("GB", None)],
+)
+def test_reads_the_client_region_from_metadata(metadata, region):
+    assert client_region(metadata) == region

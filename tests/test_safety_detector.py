@@ -1,0 +1,146 @@
+"""The deterministic safety net (bot/nlu/safety.py + bot/safety/*.yml).
+
+Fast: no Rasa server or trained model, only the spaCy matcher.
+"""
+from collections import Counter
+
+import pytest
+
+from bot.evaluation.safety import NONE, load_examples, net_prediction
+from bot.nlu.safety import PRIORITY, default_detector
+
+
+def label(text: str) -> str:
+    finding = default_detector().detect(text)
+    return finding.label if finding else NONE
+
+
+CRISES = {
+    "immediate_danger": [
+        "he's banging on the door rn and says he'll kill me",
+        "my boyfriend is strangling me help",
+        "HELP HE IS HITTING ME",
+        "my husband is beating me up right now",
+        "someone please call 999 he's trying to break in",
+        "i locked myself in the toilet, he's screaming outside",
+        "my dad is hurting my mum right now",          # third person
+        "hes got a knife and hes in the kitchen",      # no apostrophe
+        "im hiding under the bed from him",
+    ],
+    "self_harm": [
+        "i want to kill myself",
+        "i wanna die",
+        "kms",
+        "thinking of ending it all tonight",
+        "i dont want to be alive anymore",
+        "i took a whole bottle of paracetamol",
+        "I'm going to top myself",
+        "i'm going to unalive myself",
+        "im sucidal",                                  # typo
+        "everyone would be better off if i was dead",
+        "my girlfriend says she wants to kill herself",
+        "been thinking about sewerslide a lot",
+        "i've been cutting again",
+    ],
+    "high_danger": [
+        "he choked me last night",
+        "he put his hands around my neck",
+        "my boyfriend strangeled me during a fight",    # typo
+        "he threatened me with a knife last week",
+        "he said he'd kill me if i left",
+        "he hit me while i was pregnant",
+        "my ex keeps turning up at my work since we broke up",
+        "he says he'll kill himself if i leave him",   # a threat, not his crisis
+        "he tried to drown me in the bath",
+        "my sister's husband has a gun and says he'll use it on her",
+    ],
+    "sexual_violence": [
+        "i was raped at a party",
+        "i was sa'd last year",
+        "my boss groped me",
+        "he sent my nudes to his friends",
+        "someone spiked my drink and i woke up naked",
+        "he keeps pressuring me into sex",
+        "my uncle molested me",
+        "he touched me while i was asleep",
+        "he won't use a condom even when i say no",
+        "MY EX IS THREATENING TO POST MY NUDES",
+    ],
+    "abuse": [
+        "my husband hits me",
+        "he slapped me across the face",
+        "hubby decked me",
+        "he won't let me see my friends",
+        "he takes my bank card and gives me an allowance",
+        "he goes through my phone every day",
+        "he calls me a worthless bitch",
+        "i'm scared of my husband",
+        "my friend's boyfriend keeps laying into her",
+        "he threw a plate at me",
+        "he makes me ask permission to leave the house",
+        "she doesnt let me have my own money",
+    ],
+}
+
+IDIOMS = [
+    "i could kill for a coffee",
+    "that movie killed me",
+    "my boss is killing me with deadlines",
+    "dying to see you",
+    "hit me up later",
+    "choked on my drink",
+    "we bought a nerf gun for the kids",
+    "shoot me a text when you land",
+    "we fight about the dishes",
+    "my mum will kill me when she sees my grades",
+    "i'm dead tired",
+    "my boyfriend threw me a surprise party",
+    "i'm going to jump in the pool",
+    "hang on a minute",
+    "he pushed me to apply for the job",
+    "she beat me at chess",
+    "i cut my hand making dinner",
+    "he's driving me crazy",
+    "he bought me a knife set",
+    "i could strangle him, he forgot the milk again lol",
+    "i'm drowning in work",
+    "we haven't had sex in months, is that normal",
+    "what does coercive control mean",
+    "i've overdosed on chocolate this week",
+]
+
+
+@pytest.mark.parametrize(
+    "expected,text", [(cls, text) for cls, texts in CRISES.items() for text in texts]
+)
+def test_each_class_fires_on_typical_phrasings(expected, text):
+    assert label(text) == expected
+
+
+@pytest.mark.parametrize("text", IDIOMS)
+def test_everyday_idioms_are_not_crises(text):
+    assert label(text) == NONE
+
+
+# What the net reaches on tests/eval/safety_set.yml, less a small margin.
+MIN_RECALL = {
+    "immediate_danger": 0.95,
+    "self_harm": 0.95,
+    "high_danger": 0.95,
+    "sexual_violence": 0.90,
+    "abuse": 0.95,
+}
+MIN_ROUTED = 0.97
+MAX_FALSE_POSITIVES = 0.02
+
+
+def test_eval_set_recall_and_false_positives():
+    examples = load_examples()
+    predictions = [net_prediction(e.text) for e in examples]
+    total = Counter(e.label for e in examples)
+    right = Counter(e.label for e, p in zip(examples, predictions) if p == e.label)
+    routed = Counter(e.label for e, p in zip(examples, predictions) if p != NONE)
+    for cls in PRIORITY:
+        assert right[cls] / total[cls] >= MIN_RECALL[cls], cls
+        assert routed[cls] / total[cls] >= MIN_ROUTED, cls
+    assert (routed[NONE] / total[NONE]) <= MAX_FALSE_POSITIVES

@@ -12,7 +12,7 @@ MODEL := models/current.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' 2>/dev/null) \
 	$(wildcard bot/*.py bot/nlu/*.py)
 
-.PHONY: help install train run shell test validate test-stories eval-nlu eval-safety clean
+.PHONY: help install train run shell test validate test-stories eval-nlu eval-safety eval-behaviour clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -20,6 +20,7 @@ help:
 	@echo "make shell  - chat in the terminal"
 	@echo "make eval-nlu - cross-validated intent report into docs/"
 	@echo "make eval-safety - safety recall per class and false positives into docs/"
+	@echo "make eval-behaviour - behaviour checker top-1/top-3 accuracy into docs/"
 
 .venv/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -55,6 +56,9 @@ eval-nlu: install
 
 eval-safety: $(MODEL)
 	$(RUN) python -m bot.evaluation.safety
+
+eval-behaviour: install
+	$(RUN) python -m bot.evaluation.behaviour
 
 clean:
 	rm -rf models results .venv

@@ -5,8 +5,23 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import answer_turn
+from bot.answers import BEHAVIOUR_LIKE_INTENTS, answer_turn, behaviour_answer
+from bot.behaviour import default_matcher
 from bot.content_model import default_library
+from bot.nlu.safety import default_detector
+from bot.quiz import default_quiz, result_messages
+
+DomainDict = Dict[Text, Any]
+Events = List[Dict[Text, Any]]
+
+
+def utter_all(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) -> None:
+    for message in messages:
+        dispatcher.utter_message(**message)
+
+
+def cleared_quiz_answers() -> Events:
+    return [SlotSet(slot, None) for slot in default_quiz().slots] + [SlotSet("requested_slot", None)]
 
 
 class ActionAnswerTopic(Action):
@@ -15,16 +30,81 @@ class ActionAnswerTopic(Action):
     def name(self) -> Text:
         return "action_answer_topic"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         message = tracker.latest_message
+        intent = message.get("intent", {}).get("name")
+        if intent in BEHAVIOUR_LIKE_INTENTS:
+            # "my wife corrects me in front of people, is that a sign?" describes
+            # a behaviour: when a sign clearly matches, answer as the checker does.
+            assessment = default_matcher().assess(message.get("text") or "")
+            if assessment.clear:
+                answer = behaviour_answer(assessment, default_library())
+                utter_all(dispatcher, answer.messages)
+                return [SlotSet("last_topic", answer.topic)]
         answer = answer_turn(
             default_library(),
-            intent=message.get("intent", {}).get("name"),
+            intent=intent,
             named_item_ids=[e.get("value") for e in message.get("entities", [])],
             last_topic=tracker.get_slot("last_topic"),
         )
-        for bubble in answer.messages:
-            dispatcher.utter_message(**bubble)
+        utter_all(dispatcher, answer.messages)
         return [SlotSet("last_topic", answer.topic)]
+
+
+class ActionCheckBehaviour(Action):
+    """'Is this a warning sign?': names the matching sign, or says it sounds
+    healthy, or asks which is closest. A crisis goes to the crisis reply."""
+
+    def name(self) -> Text:
+        return "action_check_behaviour"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
+        text = tracker.latest_message.get("text") or ""
+        crisis = default_detector().detect(text)
+        if crisis is not None:
+            dispatcher.utter_message(response=f"utter_crisis_{crisis.label}")
+            return []
+        answer = behaviour_answer(default_matcher().assess(text), default_library())
+        utter_all(dispatcher, answer.messages)
+        return [SlotSet("last_topic", answer.topic)]
+
+
+class ActionQuizResult(Action):
+    """Explains what the quiz answers suggest, then forgets them."""
+
+    def name(self) -> Text:
+        return "action_quiz_result"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
+        quiz = default_quiz()
+        result = quiz.result({slot: tracker.get_slot(slot) for slot in quiz.slots})
+        utter_all(dispatcher, result_messages(result, quiz, default_library()))
+        return cleared_quiz_answers()
+
+
+class ActionResetQuiz(Action):
+    """Clears every answer (stop, restart, or a crisis in the middle)."""
+
+    def name(self) -> Text:
+        return "action_reset_quiz"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
+        return cleared_quiz_answers()
+
+
+def _question_asker(slot: Text) -> type:
+    """`action_ask_<slot>`: the form asks each quiz question through one of these."""
+
+    class AskQuizQuestion(Action):
+        def name(self) -> Text:
+            return f"action_ask_{slot}"
+
+        def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
+            dispatcher.utter_message(**default_quiz().question_message(slot))
+            return []
+
+    AskQuizQuestion.__name__ = f"AskQuizQuestion_{slot}"
+    return AskQuizQuestion
+
+
+QUESTION_ASKERS = [_question_asker(slot) for slot in default_quiz().slots]

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional
 
 from bot.content_model import Item, Library
-from bot.render import Message, as_messages, buttons_for
+from bot.render import Message, as_messages, buttons_for, payload_for
 
 ASK_WHICH_TOPIC = "ask_which_topic"
 GENERAL_FOLLOW_UP = "tell_more"
@@ -66,3 +66,45 @@ def _first_named(
         if intent == GENERAL_FOLLOW_UP or item.kind in kinds:
             return item
     return None
+
+
+# Questions the classifier may take for a general one while they describe a
+# specific behaviour; action_answer_topic checks them with the behaviour matcher.
+BEHAVIOUR_LIKE_INTENTS = {"ask_signs", "ask_context"}
+
+CONTEXT_PHRASES = {
+    "partner": " in a relationship", "family": " in a family", "friend": " in a friendship",
+    "work": " at work", "online": " online",
+}
+ALSO_MENTION = 0.6   # a second sign is named when it scores at least this share of the first
+
+
+def behaviour_answer(assessment, library: Library) -> Answer:
+    """The reply to "is this a warning sign?": the matching sign(s) and why,
+    what the articles suggest, or that it sounds healthy, or one clarifying
+    question with buttons when it cannot tell."""
+    if assessment.healthy and not assessment.signs:
+        item = library.items["behaviour_healthy"]
+        return Answer(item.id, as_messages(item, library))
+    if assessment.ambiguous:
+        return Answer(None, _clarifying_question(assessment, library))
+    (top_id, top_score), *others = assessment.signs
+    sign = library.items[top_id]
+    where = CONTEXT_PHRASES.get(assessment.context or "", "")
+    lines = [f"That sounds like **{sign.title}**, one of the nine signs of a power imbalance{where}."]
+    lines.append(sign.text[0])
+    second = [library.items[s].title for s, score in others[:1] if score >= ALSO_MENTION * top_score]
+    if second:
+        lines.append(f"It may also touch on **{second[0]}**.")
+    steps = as_messages(library.items["behaviour_next_steps"], library)
+    return Answer(top_id, [{"text": "\n\n".join(lines)}] + steps)
+
+
+def _clarifying_question(assessment, library: Library) -> List[Message]:
+    prompt = as_messages(library.items["behaviour_unclear"], library)
+    candidates = [s for s, _ in assessment.signs[:3]]
+    if candidates:
+        prompt[-1]["buttons"] = [
+            {"title": library.items[s].button_title, "payload": payload_for(s)} for s in candidates
+        ] + [{"title": "It feels fine", "payload": payload_for("behaviour_healthy")}]
+    return prompt

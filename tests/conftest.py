@@ -10,6 +10,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
+from bot.paths import REPO_ROOT
 from bot.services import DEFAULT_MODEL, LOOPBACK, Service, action_server, rasa_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -61,7 +62,9 @@ def assistant(tmp_path_factory) -> Assistant:
     log_dir = tmp_path_factory.mktemp("server-logs")
     actions_port, rasa_port = free_port(), free_port()
     endpoints = log_dir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://{LOOPBACK}:{actions_port}/webhook"\n')
+    endpoints.write_text(
+        (REPO_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"{LOOPBACK}:{actions_port}")
+    )
     actions = action_server(actions_port)
     rasa = rasa_server(port=rasa_port, endpoints=endpoints)
     with open(log_dir / "actions.log", "wb") as actions_log, open(

@@ -72,7 +72,7 @@ CRISES = {
         "hubby decked me",
         "he won't let me see my friends",
         "he takes my bank card and gives me an allowance",
-        "he goes through my phone every day",
+        "he goes through my phone every day and screams if i delete anything",
         "he calls me a worthless bitch",
         "i'm scared of my husband",
         "my friend's boyfriend keeps laying into her",

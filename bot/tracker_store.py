@@ -1,13 +1,17 @@
 """The tracker store: conversations in memory only, quiz answers never kept.
 
-Selected in endpoints.yml. Once the self-check quiz is over (a result was
+Selected in endpoints.yml. A conversation is forgotten entirely once its
+session has expired (`session_expiration_time` in domain.yml, 30 minutes
+after the last message): it is deleted when next looked up, and every save
+sweeps out the others that have expired. Once the self-check quiz is over (a result was
 given, or the person stopped or was interrupted by a crisis reply), every
 answering turn is rewritten before the tracker is saved: the text is emptied,
 the answer intent becomes `skip_question`, the answer slots are unset and the
 result message is emptied. What the person saw on screen is theirs; nothing of
 it stays on the server.
 """
-from typing import Any, List, Optional, Text
+import time
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
@@ -67,6 +71,11 @@ class PrivateTrackerStore(InMemoryTrackerStore):
         **kwargs: Any,
     ) -> None:
         super().__init__(domain, event_broker, **kwargs)
+        self._last_seen: Dict[Text, float] = {}
+
+    @property
+    def _lifetime(self) -> float:
+        return self.domain.session_config.session_expiration_time * 60
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         events = list(tracker.events)
@@ -76,3 +85,21 @@ class PrivateTrackerStore(InMemoryTrackerStore):
                 tracker.sender_id, cleaned, self.domain.slots, tracker._max_event_history
             )
         await super().save(tracker)
+        self._last_seen[tracker.sender_id] = time.time()
+        self._forget_expired()
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        self._forget_expired()
+        return await super().retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        self._forget_expired()
+        return await super().retrieve_full_tracker(sender_id)
+
+    def _forget_expired(self) -> None:
+        if self._lifetime <= 0:
+            return
+        cutoff = time.time() - self._lifetime
+        for sender_id in [s for s, seen in self._last_seen.items() if seen < cutoff]:
+            self.store.pop(sender_id, None)
+            del self._last_seen[sender_id]

@@ -55,3 +55,17 @@ def test_the_store_saves_the_redacted_conversation():
     stored = asyncio.run(store.retrieve("someone"))
     assert SECRET not in str(stored.current_state())
     assert SECRET not in str([e.as_dict() for e in stored.events])
+
+
+def test_a_conversation_is_forgotten_when_its_session_expires():
+    domain = Domain.load(str(REPO_ROOT / "domain.yml"))
+    store = PrivateTrackerStore(domain)
+    tracker = DialogueStateTracker.from_events(
+        "someone", [UserUttered("hello", {"name": "greet", "confidence": 1.0})], domain.slots
+    )
+    asyncio.run(store.save(tracker))
+    assert asyncio.run(store.retrieve("someone")) is not None
+    lifetime = domain.session_config.session_expiration_time * 60
+    store._last_seen["someone"] -= lifetime + 1  # as if the last message were that old
+    assert asyncio.run(store.retrieve("someone")) is None
+    assert "someone" not in store.store

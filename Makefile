@@ -12,7 +12,7 @@ MODEL := models/current.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' 2>/dev/null) \
 	$(wildcard bot/*.py bot/nlu/*.py)
 
-.PHONY: help install train run shell test validate test-stories eval-nlu eval-safety eval-behaviour clean
+.PHONY: help install system-deps train run shell test validate test-stories eval-nlu eval-safety eval-behaviour clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -48,7 +48,11 @@ test-stories: $(MODEL)
 	$(RUN) rasa test core --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/core
 
-test: validate test-stories
+# The browser tests drive Debian's chromium (Playwright cannot download browsers here).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }
+
+test: system-deps validate test-stories
 	$(RUN) pytest
 
 eval-nlu: install

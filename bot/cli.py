@@ -7,6 +7,7 @@ import time
 from typing import List, Optional
 
 from bot.services import DEFAULT_MODEL, Service, action_server, rasa_server
+from bot.widget_server import start_widget_server
 
 DEFAULT_CORS = "http://localhost:8080 http://127.0.0.1:8080"
 
@@ -23,10 +24,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         for service in services:
             service.start().wait_ready()
-        print(f"Ready: REST channel at http://127.0.0.1:{args.port}/webhooks/rest/webhook"
-              " (Ctrl-C stops both servers)", flush=True)
+        demo, _ = start_widget_server(args.demo_port, f"http://127.0.0.1:{args.port}")
+        print(f"Ready: REST channel at http://127.0.0.1:{args.port}/webhooks/rest/webhook,"
+              f" widget demo at http://127.0.0.1:{args.demo_port}/ (Ctrl-C stops everything)",
+              flush=True)
         while not stop_requested and all(s.process.poll() is None for s in services):
             time.sleep(0.5)
+        demo.shutdown()
     finally:
         for service in reversed(services):
             service.stop()
@@ -57,6 +61,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         command.add_argument("--model", default=str(DEFAULT_MODEL))
         command.add_argument("--port", type=int, default=5005)
         command.add_argument("--actions-port", type=int, default=5055)
+        command.add_argument("--demo-port", type=int, default=8080)
         command.set_defaults(handler=handler)
     args = parser.parse_args(argv)
     return args.handler(args)

@@ -66,7 +66,8 @@ def assistant(tmp_path_factory) -> Assistant:
         (REPO_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"{LOOPBACK}:{actions_port}")
     )
     actions = action_server(actions_port)
-    rasa = rasa_server(port=rasa_port, endpoints=endpoints)
+    # cors: the browser tests (tests/test_widget_browser.py) call it from another origin
+    rasa = rasa_server(port=rasa_port, endpoints=endpoints, cors=["*"])
     with open(log_dir / "actions.log", "wb") as actions_log, open(
         log_dir / "rasa.log", "wb"
     ) as rasa_log:

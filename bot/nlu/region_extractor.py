@@ -8,16 +8,12 @@ and crisis replies prefer what the person said.
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.matcher import PhraseMatcher
 
 from bot.nlu.english import english
+from bot.nlu.rule_based import RuleBasedExtractor
 from bot.paths import PACKAGE_DIR
 from bot.resources import INTERNATIONAL, default_regions
 from bot.yaml_files import read_yaml
@@ -74,22 +70,13 @@ def default_finder() -> RegionFinder:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
 )
-class RegionEntityExtractor(GraphComponent, EntityExtractorMixin):
+class RegionEntityExtractor(RuleBasedExtractor):
     @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "RegionEntityExtractor":
+    def from_config(cls, config: Dict[str, Any]) -> "RegionEntityExtractor":
         return cls(default_finder())
 
     def __init__(self, finder: RegionFinder) -> None:
         self._finder = finder
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -100,10 +87,5 @@ class RegionEntityExtractor(GraphComponent, EntityExtractorMixin):
             client = client_region(message.get("metadata"))
             if client:
                 found.append({"entity": ENTITY, "role": "client", "value": client})
-            if found:
-                message.set(
-                    "entities",
-                    message.get("entities", []) + self.add_extractor_name(found),
-                    add_to_output=True,
-                )
+            self.append_entities(message, found)
         return messages

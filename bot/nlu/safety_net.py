@@ -13,13 +13,10 @@ docs/safety-evaluation.md: the classifier alone mistakes everyday talk such as
 """
 from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.rule_based import RuleBasedComponent
 from bot.nlu.safety import PRIORITY, SafetyDetector, default_detector
 
 INTENT_PREFIX = "safety_"
@@ -36,7 +33,7 @@ def crisis_of(intent_name: Optional[str]) -> Optional[str]:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class SafetyNet(GraphComponent):
+class SafetyNet(RuleBasedComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {
@@ -47,13 +44,7 @@ class SafetyNet(GraphComponent):
         }
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "SafetyNet":
+    def from_config(cls, config: Dict[str, Any]) -> "SafetyNet":
         return cls(default_detector(), config["classifier_threshold"], config["fallback_threshold"])
 
     def __init__(
@@ -62,9 +53,6 @@ class SafetyNet(GraphComponent):
         self._detector = detector
         self._classifier_threshold = classifier_threshold
         self._fallback_threshold = fallback_threshold
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

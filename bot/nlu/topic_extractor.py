@@ -1,39 +1,26 @@
 """Rasa NLU component: content topics named in a message become entities."""
 from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.content_model import default_library
+from bot.nlu.rule_based import RuleBasedExtractor
 from bot.nlu.topics import TopicMatcher
 
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
 )
-class TopicEntityExtractor(GraphComponent, EntityExtractorMixin):
+class TopicEntityExtractor(RuleBasedExtractor):
     """Deterministic, so a named sign or cause is never lost to the classifier."""
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "TopicEntityExtractor":
+    def from_config(cls, config: Dict[str, Any]) -> "TopicEntityExtractor":
         return cls(TopicMatcher(default_library()))
 
     def __init__(self, matcher: TopicMatcher) -> None:
         self._matcher = matcher
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -54,8 +41,4 @@ class TopicEntityExtractor(GraphComponent, EntityExtractorMixin):
             }
             for mention in self._matcher.find(text)
         ]
-        message.set(
-            "entities",
-            message.get("entities", []) + self.add_extractor_name(found),
-            add_to_output=True,
-        )
+        self.append_entities(message, found)

@@ -5,7 +5,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import BEHAVIOUR_LIKE_INTENTS, answer_turn, behaviour_answer
+from bot.answers import answer_question, behaviour_answer
 from bot.behaviour import default_matcher
 from bot.content_model import default_library
 from bot.nlu.safety import default_detector
@@ -32,18 +32,11 @@ class ActionAnswerTopic(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         message = tracker.latest_message
-        intent = message.get("intent", {}).get("name")
-        if intent in BEHAVIOUR_LIKE_INTENTS:
-            # "my wife corrects me in front of people, is that a sign?" describes
-            # a behaviour: when a sign clearly matches, answer as the checker does.
-            assessment = default_matcher().assess(message.get("text") or "")
-            if assessment.clear:
-                answer = behaviour_answer(assessment, default_library())
-                utter_all(dispatcher, answer.messages)
-                return [SlotSet("last_topic", answer.topic)]
-        answer = answer_turn(
+        answer = answer_question(
             default_library(),
-            intent=intent,
+            default_matcher(),
+            intent=message.get("intent", {}).get("name"),
+            text=message.get("text") or "",
             named_item_ids=[e.get("value") for e in message.get("entities", [])],
             last_topic=tracker.get_slot("last_topic"),
         )

@@ -10,6 +10,9 @@ GENERAL_FOLLOW_UP = "tell_more"
 # Conversation texts and crisis replies are domain responses (the latter filled
 # in per region), never answers of action_answer_topic.
 ANSWERED_ELSEWHERE = {"conversation", "crisis"}
+# Questions the classifier may take for a general one while they describe a
+# specific behaviour; answer_question checks them with the behaviour matcher.
+BEHAVIOUR_LIKE_INTENTS = {"ask_signs", "ask_context"}
 
 # A topic named inside another question answers it only when it is of the kind
 # the question is about: "how does it show up with my partner" (ask_context)
@@ -55,6 +58,24 @@ def answer_turn(
     return Answer(last_topic, prompt)
 
 
+def answer_question(
+    library: Library,
+    matcher,
+    intent: Optional[str],
+    text: str,
+    named_item_ids: Iterable[str] = (),
+    last_topic: Optional[str] = None,
+) -> Answer:
+    """Like `answer_turn`, except that a general question which really
+    describes a behaviour ("my wife corrects me in front of people, is that a
+    sign?") is answered as the behaviour checker does, when a sign clearly matches."""
+    if intent in BEHAVIOUR_LIKE_INTENTS:
+        assessment = matcher.assess(text)
+        if assessment.clear:
+            return behaviour_answer(assessment, library)
+    return answer_turn(library, intent, named_item_ids, last_topic)
+
+
 def _first_named(
     library: Library, item_ids: Iterable[str], intent: Optional[str]
 ) -> Optional[Item]:
@@ -67,10 +88,6 @@ def _first_named(
             return item
     return None
 
-
-# Questions the classifier may take for a general one while they describe a
-# specific behaviour; action_answer_topic checks them with the behaviour matcher.
-BEHAVIOUR_LIKE_INTENTS = {"ask_signs", "ask_context"}
 
 CONTEXT_PHRASES = {
     "partner": " in a relationship", "family": " in a family", "friend": " in a friendship",

@@ -48,9 +48,12 @@ test-stories: $(MODEL)
 	$(RUN) rasa test core --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/core
 
-# The browser tests drive Debian's chromium (Playwright cannot download browsers here).
+# The browser tests drive Debian's chromium (Playwright cannot download browsers
+# here); the scale-out test starts Debian's redis-server.
+SYSTEM_PACKAGES := chromium redis-server
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then apt-get update -q && apt-get install -y -q $$missing; fi
 
 test: system-deps validate test-stories
 	$(RUN) pytest

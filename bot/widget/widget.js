@@ -22,7 +22,7 @@
   var FALLBACK_URL = new URL("crisis-fallback.json", script.src).href;
   var REGIONS = [["US", "United States"], ["GB", "United Kingdom"], ["IE", "Ireland"],
                  ["CA", "Canada"], ["AU", "Australia"], ["INTL", "Other"]];
-  var SLOW_MS = 5000, TIMEOUT_MS = 30000;
+  var SLOW_MS = 5000, TIMEOUT_MS = 30000, RETRY_FIRST_MS = 2000, RETRY_MAX_MS = 15000;
 
   // Random id per page load; crypto where available, never persisted.
   function randomId() {
@@ -161,11 +161,11 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function setStatus(text, retry) {
+  function setStatus(text, retryNow) {
     status.textContent = text;
-    if (retry) {
+    if (retryNow) {
       var again = el("button", { type: "button" }, "Retry");
-      again.addEventListener("click", function () { setStatus(""); send(retry.message, null); });
+      again.addEventListener("click", retryNow);
       status.appendChild(again);
     }
   }
@@ -186,8 +186,58 @@
   }
 
   // ---- talking to the REST channel
+  // Messages wait in an outbox (in memory only) and go one at a time, in order. When the
+  // server cannot be reached (restarting, network gone) the first one is retried with
+  // growing pauses, so nothing typed is lost and the chat carries on once it is back.
+  var outbox = [], sending = false, retryTimer = null, retryDelay = RETRY_FIRST_MS;
+
   function send(message, shownAs) {
     if (shownAs) addMessage("user", shownAs);
+    outbox.push(message);
+    flush();
+  }
+
+  function flush() {
+    if (sending || !outbox.length) return;
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    sending = true;
+    post(outbox[0])
+      .then(function (replies) {
+        outbox.shift();
+        retryDelay = RETRY_FIRST_MS;
+        setStatus("");
+        showReplies(replies);
+      }, function (err) {
+        if (err.replies) {           // the server answered with a clear refusal: show it, move on
+          outbox.shift();
+          setStatus("");
+          showReplies(err.replies);
+          return;
+        }
+        setStatus("Couldn't reach the assistant. Trying again in " +
+                  Math.round(retryDelay / 1000) + " s. ", flush);
+        showFallback();
+        retryTimer = setTimeout(flush, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+      })
+      .then(function () {
+        sending = false;
+        if (!retryTimer) flush();
+      });
+  }
+
+  function showReplies(replies) {
+    (replies || []).forEach(function (reply) {
+      if (reply.text) addMessage("bot", reply.text);
+      if (reply.buttons && reply.buttons.length) addButtons(reply.buttons);
+    });
+  }
+
+  // Resolves with the bot's replies. Rejects with err.replies set when the server refused
+  // the message with a readable reason (4xx other than 408/429: retrying would not help),
+  // and without it when the message should be retried.
+  function post(message) {
     setStatus("Connecting\u2026");
     var slow = setTimeout(function () { setStatus("Slow connection\u2026"); }, SLOW_MS);
     var ctrl = window.AbortController ? new AbortController() : null;
@@ -200,19 +250,22 @@
       signal: ctrl ? ctrl.signal : undefined,
       body: JSON.stringify({ sender: sender, message: message, metadata: { region: regionSel.value } })
     })
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-      .then(function (replies) {
-        setStatus("");
-        (replies || []).forEach(function (reply) {
-          if (reply.text) addMessage("bot", reply.text);
-          if (reply.buttons && reply.buttons.length) addButtons(reply.buttons);
+      .then(function (r) {
+        if (r.ok) return r.json();
+        var final = r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429;
+        return r.json().catch(function () { return null; }).then(function (body) {
+          var err = new Error("HTTP " + r.status);
+          if (final) err.replies = refusalReplies(body);
+          throw err;
         });
       })
-      .catch(function () {
-        setStatus("Couldn't reach the assistant. ", { message: message });
-        showFallback();
-      })
-      .then(function () { clearTimeout(slow); clearTimeout(hard); });
+      .finally(function () { clearTimeout(slow); clearTimeout(hard); });
+  }
+
+  function refusalReplies(body) {
+    if (Array.isArray(body)) return body;
+    var text = body && (body.text || body.message || body.reason);
+    return [{ text: typeof text === "string" ? text : "Sorry, I couldn't take that message. Please try rephrasing it." }];
   }
 
   // ---- opening, closing, quick exit

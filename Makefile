@@ -9,7 +9,9 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 MODEL := models/current.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' 2>/dev/null) \
+# bot/deploy/ holds deployment files, not training inputs.
+TRAINING_INPUTS := config.yml domain.yml \
+	$(shell find data bot -path bot/deploy -prune -o -name '*.yml' -print 2>/dev/null) \
 	$(wildcard bot/*.py bot/nlu/*.py)
 
 .PHONY: help install system-deps train run shell test validate test-stories eval-nlu eval-safety eval-behaviour clean
@@ -18,6 +20,7 @@ help:
 	@echo "make run    - set up, train if needed, start the assistant (Ctrl-C stops it)"
 	@echo "make test   - set up, train if needed, run every test"
 	@echo "make shell  - chat in the terminal"
+	@echo "REDIS_HOST=127.0.0.1 make run - conversations in Redis, for several servers (docs/deployment.md)"
 	@echo "make eval-nlu - cross-validated intent report into docs/"
 	@echo "make eval-safety - safety recall per class and false positives into docs/"
 	@echo "make eval-behaviour - behaviour checker top-1/top-3 accuracy into docs/"

@@ -4,19 +4,55 @@ import os
 import signal
 import sys
 import time
-from typing import List, Optional
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional
 
-from bot.services import DEFAULT_MODEL, Service, action_server, rasa_server
+from bot.paths import REPO_ROOT
+from bot.services import DEFAULT_MODEL, LOOPBACK, Service, action_server, rasa_server
 from bot.widget_server import start_widget_server
 
 DEFAULT_CORS = "http://localhost:8080 http://127.0.0.1:8080"
+DEFAULT_ENDPOINTS = REPO_ROOT / "endpoints.yml"
+REDIS_ENDPOINTS = REPO_ROOT / "bot" / "deploy" / "endpoints.redis.yml"
+
+
+def select_endpoints(environ: Mapping[str, str], explicit: Optional[str] = None) -> Path:
+    """The endpoints file: --endpoints, else $BOT_ENDPOINTS, else the Redis one
+    (several servers sharing conversations) when $REDIS_HOST is set, else
+    endpoints.yml (one server, conversations in memory)."""
+    chosen = explicit or environ.get("BOT_ENDPOINTS")
+    if chosen:
+        path = Path(chosen)
+        return path if path.is_absolute() else REPO_ROOT / path
+    return REDIS_ENDPOINTS if environ.get("REDIS_HOST") else DEFAULT_ENDPOINTS
+
+
+def endpoint_defaults(endpoints: Path, actions_port: int) -> Dict[str, str]:
+    """Loopback values for the ${VARS} an endpoints file uses and the
+    environment leaves unset (Rasa refuses to start with unset ones)."""
+    defaults = {
+        "REDIS_HOST": LOOPBACK,
+        "REDIS_PORT": "6379",
+        "REDIS_PASSWORD": "",
+        "ACTION_SERVER_URL": f"http://{LOOPBACK}:{actions_port}/webhook",
+    }
+    text = endpoints.read_text()
+    return {name: value for name, value in defaults.items() if "${" + name + "}" in text}
 
 
 def run(args: argparse.Namespace) -> int:
     cors = os.environ.get("CORS_ORIGINS", DEFAULT_CORS).split()
+    endpoints = select_endpoints(os.environ, args.endpoints)
+    if not endpoints.is_file():
+        print(f"No endpoints file at {endpoints}", file=sys.stderr)
+        return 2
+    for name, value in endpoint_defaults(endpoints, args.actions_port).items():
+        os.environ.setdefault(name, value)  # the servers inherit os.environ
+    if endpoints != DEFAULT_ENDPOINTS:
+        print(f"Endpoints: {endpoints}", flush=True)
     services: List[Service] = [
         action_server(args.actions_port),
-        rasa_server(port=args.port, model=args.model, cors=cors),
+        rasa_server(port=args.port, model=args.model, cors=cors, endpoints=endpoints),
     ]
     stop_requested = []
     signal.signal(signal.SIGINT, lambda *_: stop_requested.append(True))
@@ -62,6 +98,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         command.add_argument("--port", type=int, default=5005)
         command.add_argument("--actions-port", type=int, default=5055)
         command.add_argument("--demo-port", type=int, default=8080)
+        if name == "run":
+            command.add_argument(
+                "--endpoints", default=None,
+                help="endpoints file (default: $BOT_ENDPOINTS; bot/deploy/endpoints.redis.yml "
+                     "if $REDIS_HOST is set; else endpoints.yml)",
+            )
         command.set_defaults(handler=handler)
     args = parser.parse_args(argv)
     return args.handler(args)

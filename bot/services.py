@@ -107,3 +107,52 @@ def rasa_server(port: int = 5005, **options) -> Service:
         rasa_server_command(port=port, **options),
         f"http://{LOOPBACK}:{port}/webhooks/rest/",
     )
+
+
+# --- Redis, for several Rasa servers sharing conversations (bot/deploy/) ---
+
+REDIS_SERVER = "redis-server"
+
+
+@dataclass
+class RedisService(Service):
+    """A throwaway `redis-server` on loopback: nothing written to disk, ready
+    once it answers PING."""
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        import redis
+
+        client = redis.Redis.from_url(self.health_url, socket_timeout=2)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with code {self.process.returncode}")
+            try:
+                if client.ping():
+                    return
+            except redis.RedisError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} not ready after {timeout:.0f} s")
+
+
+def redis_server_command(port: int, directory: Path) -> List[str]:
+    import shutil
+
+    executable = shutil.which(REDIS_SERVER)
+    if executable is None:
+        raise FileNotFoundError(
+            f"`{REDIS_SERVER}` is not installed: `make system-deps` installs it "
+            "(Debian package redis-server)"
+        )
+    return [
+        executable,
+        "--bind", LOOPBACK, "--port", str(port), "--protected-mode", "yes",
+        "--dir", str(directory), "--save", "", "--appendonly", "no",
+    ]
+
+
+def redis_server(port: int, directory: Path) -> RedisService:
+    return RedisService(
+        "Redis server", redis_server_command(port, directory), f"redis://{LOOPBACK}:{port}/0"
+    )

@@ -9,11 +9,18 @@ answering turn is rewritten before the tracker is saved: the text is emptied,
 the answer intent becomes `skip_question`, the answer slots are unset and the
 result message is emptied. What the person saw on screen is theirs; nothing of
 it stays on the server.
+
+For several Rasa servers behind a load balancer, PrivateRedisTrackerStore
+(selected in bot/deploy/endpoints.redis.yml) keeps the live conversation in
+Redis instead, with the same redaction, and lets Redis itself forget it: every
+save sets the record to expire `session_expiration_time` after that message.
 """
+import logging
+import math
 import time
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -26,6 +33,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.quiz import ANSWER_INTENTS, FORM, default_quiz
+
+logger = logging.getLogger(__name__)
 
 RESULT_ACTION = "action_quiz_result"
 REDACTED_INTENT = "skip_question"
@@ -60,7 +69,27 @@ def _redacted(event: Event, in_quiz: bool, after_result: bool, quiz_slots: set) 
     return event
 
 
-class PrivateTrackerStore(InMemoryTrackerStore):
+def session_lifetime(domain: Domain) -> float:
+    """Seconds after the last message at which a session expires (0: never)."""
+    return domain.session_config.session_expiration_time * 60
+
+
+class QuizRedaction:
+    """What both private stores do before saving: drop finished quiz answers."""
+
+    domain: Domain
+
+    def without_quiz_answers(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        events = list(tracker.events)
+        cleaned = redact_quiz(events)
+        if cleaned is events:
+            return tracker
+        return DialogueStateTracker.from_events(
+            tracker.sender_id, cleaned, self.domain.slots, tracker._max_event_history
+        )
+
+
+class PrivateTrackerStore(QuizRedaction, InMemoryTrackerStore):
     """In-memory tracker store that keeps no quiz answers."""
 
     def __init__(
@@ -75,15 +104,10 @@ class PrivateTrackerStore(InMemoryTrackerStore):
 
     @property
     def _lifetime(self) -> float:
-        return self.domain.session_config.session_expiration_time * 60
+        return session_lifetime(self.domain)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        events = list(tracker.events)
-        cleaned = redact_quiz(events)
-        if cleaned is not events:
-            tracker = DialogueStateTracker.from_events(
-                tracker.sender_id, cleaned, self.domain.slots, tracker._max_event_history
-            )
+        tracker = self.without_quiz_answers(tracker)
         await super().save(tracker)
         self._last_seen[tracker.sender_id] = time.time()
         self._forget_expired()
@@ -103,3 +127,98 @@ class PrivateTrackerStore(InMemoryTrackerStore):
         for sender_id in [s for s, seen in self._last_seen.items() if seen < cutoff]:
             self.store.pop(sender_id, None)
             del self._last_seen[sender_id]
+
+
+class PrivateRedisTrackerStore(QuizRedaction, RedisTrackerStore):
+    """Redis tracker store for several Rasa servers: no quiz answers, and every
+    record expires.
+
+    `record_exp` (seconds) defaults to the session expiry of the loaded model's
+    domain (domain.yml), so a conversation disappears from Redis when its
+    session would have expired; a store without expiry is refused. Unlike
+    Rasa's RedisTrackerStore, a save replaces the record instead of merging it
+    with the stored one: the merge would bring back the answers that redaction
+    has just removed, and, as with the in-memory store, only the current
+    session is kept. Concurrent turns of one conversation on different servers
+    are serialised by the lock store (`lock_store: type: redis`), not here.
+
+    If Redis cannot be written to, the turn is not kept at all: Rasa would
+    otherwise put it, unredacted and without expiry, into an in-memory
+    fallback store that nothing ever reads back.
+    """
+
+    def __init__(
+        self,
+        domain: Domain,
+        host: Text = "localhost",
+        port: Any = 6379,
+        db: Any = 0,
+        username: Optional[Text] = None,
+        password: Optional[Text] = None,
+        event_broker: Any = None,
+        record_exp: Any = None,
+        key_prefix: Optional[Text] = None,
+        **kwargs: Any,
+    ) -> None:
+        # Values substituted from environment variables arrive as strings, and
+        # an unset password as "".
+        super().__init__(
+            domain,
+            host=host or "localhost",
+            port=int(port),
+            db=int(db),
+            username=username or None,
+            password=password or None,
+            event_broker=event_broker,
+            record_exp=record_exp,
+            key_prefix=key_prefix or None,
+            **kwargs,
+        )
+        self._check_expiry()
+
+    @property
+    def record_exp(self) -> float:
+        """Seconds a record lives after its last save."""
+        return self._record_exp or session_lifetime(self.domain)
+
+    @record_exp.setter
+    def record_exp(self, value: Any) -> None:
+        self._record_exp = float(value) if value not in (None, "") else None
+        if self._record_exp is not None and self._record_exp <= 0:
+            raise ValueError(f"record_exp must be a positive number of seconds, not {value!r}")
+
+    @property
+    def domain(self) -> Domain:
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Optional[Domain]) -> None:
+        # Rasa creates the store with an empty domain and sets the model's
+        # domain once it is loaded.
+        self._domain = domain if domain is not None else Domain.empty()
+        self._check_expiry()
+
+    def _check_expiry(self) -> None:
+        if self.record_exp <= 0:
+            raise ValueError(
+                "PrivateRedisTrackerStore keeps nothing without an expiry: set record_exp "
+                "(seconds) or session_expiration_time in domain.yml"
+            )
+
+    def key(self, sender_id: Text) -> Text:
+        return self.key_prefix + sender_id
+
+    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+        import redis
+
+        tracker = self.without_quiz_answers(tracker)
+        await self.stream_events(tracker)
+        expiry = min(timeout, self.record_exp) if timeout else self.record_exp
+        try:
+            self.red.set(
+                self.key(tracker.sender_id),
+                self.serialise_tracker(tracker),
+                ex=max(1, math.ceil(expiry)),
+            )
+        except redis.RedisError as error:
+            logger.error("Conversation not saved: Redis failed (%s)", type(error).__name__)

@@ -15,6 +15,7 @@ For several Rasa servers behind a load balancer, PrivateRedisTrackerStore
 Redis instead, with the same redaction, and lets Redis itself forget it: every
 save sets the record to expire `session_expiration_time` after that message.
 """
+import asyncio
 import logging
 import math
 import time
@@ -37,6 +38,7 @@ from bot.quiz import ANSWER_INTENTS, FORM, default_quiz
 logger = logging.getLogger(__name__)
 
 RESULT_ACTION = "action_quiz_result"
+SWEEP_SECONDS = 60.0  # how often idle conversations are checked for expiry
 REDACTED_INTENT = "skip_question"
 
 
@@ -101,6 +103,7 @@ class PrivateTrackerStore(QuizRedaction, InMemoryTrackerStore):
     ) -> None:
         super().__init__(domain, event_broker, **kwargs)
         self._last_seen: Dict[Text, float] = {}
+        self._sweep: Optional[asyncio.TimerHandle] = None
 
     @property
     def _lifetime(self) -> float:
@@ -111,6 +114,7 @@ class PrivateTrackerStore(QuizRedaction, InMemoryTrackerStore):
         await super().save(tracker)
         self._last_seen[tracker.sender_id] = time.time()
         self._forget_expired()
+        self._schedule_sweep()
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         self._forget_expired()
@@ -127,6 +131,22 @@ class PrivateTrackerStore(QuizRedaction, InMemoryTrackerStore):
         for sender_id in [s for s, seen in self._last_seen.items() if seen < cutoff]:
             self.store.pop(sender_id, None)
             del self._last_seen[sender_id]
+
+    def _schedule_sweep(self) -> None:
+        """A timer on the server's event loop, so that an expired conversation
+        goes even if no other message ever arrives."""
+        if self._sweep is not None or self._lifetime <= 0 or not self._last_seen:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._sweep = loop.call_later(min(SWEEP_SECONDS, self._lifetime), self._run_sweep)
+
+    def _run_sweep(self) -> None:
+        self._sweep = None
+        self._forget_expired()
+        self._schedule_sweep()
 
 
 class PrivateRedisTrackerStore(QuizRedaction, RedisTrackerStore):

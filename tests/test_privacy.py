@@ -55,6 +55,21 @@ def test_the_default_store_forgets_a_conversation_when_its_session_expires():
     assert PHRASE not in str(store.store)
 
 
+def test_an_idle_conversation_is_forgotten_without_further_traffic():
+    """A timer on the server's event loop sweeps it out: no later message is needed."""
+    store = PrivateTrackerStore(short_lived_domain(1.0))
+    tracker = DialogueStateTracker.from_events(
+        "quiet", [UserUttered(PHRASE, {"name": "greet", "confidence": 1.0})], store.domain.slots)
+
+    async def save_then_wait():
+        await store.save(tracker)
+        assert "quiet" in store.store
+        await asyncio.sleep(2.5)
+
+    asyncio.run(save_then_wait())
+    assert store.store == {}
+
+
 def test_the_default_store_is_configured_in_endpoints():
     from rasa.utils.endpoints import read_endpoint_config
 

@@ -17,7 +17,7 @@ PHRASE = "periwinkle-harbour-7731"
 
 def test_no_message_text_reaches_the_server_logs(assistant):
     """The servers run at their default log level, as `make run` starts them."""
-    sender = "privacy-logs"
+    sender = f"sender-{PHRASE}"  # the sender id must not be logged either
     messages = [
         f"what are the signs of a power imbalance? {PHRASE}",
         f"my partner reads my messages every night {PHRASE}",

@@ -37,16 +37,16 @@ def service_line(service: Service) -> str:
 
 def _emergency(region: RegionResources) -> str:
     service = region.first("emergency")
-    if service is None:
+    call = next((c for c in service.contacts if c.how == "call"), None) if service else None
+    if call is None:
         return region.emergency_fallback or LOCAL_EMERGENCY
-    call = next(c for c in service.contacts if c.how == "call")
     return f"[{call.shown}](tel:{call.value})"
 
 
 def _silent_call(region: RegionResources) -> str:
     service = region.first("emergency")
-    silent = [c for c in service.contacts if c.how == "silent_call"] if service else []
-    return silent[0].shown[0].upper() + silent[0].shown[1:] + "." if silent else ""
+    silent = [c.shown for c in service.contacts if c.how == "silent_call" and c.shown] if service else []
+    return silent[0][0].upper() + silent[0][1:] + "." if silent else ""
 
 
 def _lines(*roles: str) -> Callable[[RegionResources], str]:

@@ -61,12 +61,20 @@ def as_response(item: Item, library: Library) -> Message:
 
 
 def escaped_for_rasa(message: Message) -> Message:
-    """Rasa fills `{slot}` placeholders in domain responses, so literal braces
-    in button payloads are doubled to survive."""
+    """Rasa fills `{slot}` placeholders in a domain response's text and buttons,
+    so literal braces there are doubled to survive: a lone brace would make
+    Rasa fail to send the response, and `{slot_name}` would show a slot."""
     escaped = dict(message)
+    if "text" in message:
+        escaped["text"] = _doubled_braces(str(message["text"]))
     if "buttons" in message:
         escaped["buttons"] = [
-            {**b, "payload": b["payload"].replace("{", "{{").replace("}", "}}")}
+            {key: _doubled_braces(value) if isinstance(value, str) else value
+             for key, value in b.items()}
             for b in message["buttons"]
         ]
     return escaped
+
+
+def _doubled_braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")

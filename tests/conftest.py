@@ -90,3 +90,36 @@ def texts(replies: List[Dict]) -> str:
 
 def button_payloads(replies: List[Dict]) -> List[str]:
     return [b["payload"] for reply in replies for b in reply.get("buttons", [])]
+
+
+# ---- Raw exchanges with the REST channel, errors included (bad input and faults) ----
+import urllib.error  # noqa: E402
+
+
+@dataclass
+class Exchange:
+    """What the REST channel answered: status, headers and the JSON body."""
+
+    status: int
+    headers: Dict[str, str]
+    body: object
+
+
+def exchange(url: str, raw_body: bytes, timeout: float = 90) -> Exchange:
+    """POSTs raw bytes; unlike `Assistant.post`, a 4xx or 5xx answer is returned, not raised."""
+    request = urllib.request.Request(url, data=raw_body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Exchange(response.status, dict(response.headers), json.loads(response.read()))
+    except urllib.error.HTTPError as error:
+        with error:
+            return Exchange(error.code, dict(error.headers), json.loads(error.read()))
+
+
+def readable(replies: object) -> bool:
+    """A non-empty list of bot messages, each with words a person can read."""
+    return isinstance(replies, list) and bool(replies) and all(
+        isinstance(reply, dict) and isinstance(reply.get("text"), str)
+        and any(c.isalpha() for c in reply["text"])
+        for reply in replies
+    )

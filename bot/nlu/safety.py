@@ -109,6 +109,11 @@ def within_one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
+def _deletion_variants(word: str) -> Set[str]:
+    """The word and every string one deletion away from it."""
+    return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
 class KeyNormaliser:
     """Maps a token to the base word the patterns are written in."""
 
@@ -124,6 +129,14 @@ class KeyNormaliser:
             for form in inflections(base) if len(base) >= 3 else ():
                 self.forms.setdefault(form, base)
         self._fuzzy_targets = [f for f in self.forms if len(f) >= FUZZY_MIN_LENGTH]
+        # Each target under itself and every one-letter deletion of it: two
+        # words one edit apart share such a variant, so a lookup costs a few
+        # dict hits instead of a scan of every target (which took seconds on a
+        # long message of made-up words).
+        self._fuzzy_index: Dict[str, List[int]] = {}
+        for position, form in enumerate(self._fuzzy_targets):
+            for variant in _deletion_variants(form):
+                self._fuzzy_index.setdefault(variant, []).append(position)
 
     def _base(self, word: str) -> str:
         lemma = self._lemmas.get(word, word)
@@ -135,7 +148,12 @@ class KeyNormaliser:
         if lower in self.forms:
             return self.forms[lower]
         if len(lower) >= FUZZY_MIN_LENGTH and lower.isalpha() and lower not in self._known:
-            for form in self._fuzzy_targets:
+            candidates = sorted({
+                position for variant in _deletion_variants(lower)
+                for position in self._fuzzy_index.get(variant, ())
+            })
+            for position in candidates:   # the first target in order, as a scan would find
+                form = self._fuzzy_targets[position]
                 if within_one_edit(lower, form):
                     return self.forms[form]
         return self._lemmas.get(lower, lower)

@@ -204,3 +204,30 @@ def test_markdown_subset_and_unsafe_links(page, site):
     assert bubble.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href'))") == [
         "tel:999", "https://example.org/", "mailto:a@b.org", "sms:85258"]
     assert "bad" in bubble.inner_text()  # the label stays, the javascript: link does not
+
+
+def test_a_rate_limited_message_is_explained_and_sent_again(page, site):
+    """On 429 the widget shows the server's reason and sends the message again
+    after a pause, instead of dropping it (the 429 is faked once here)."""
+    import json
+
+    calls = []
+
+    def limit_once(route):
+        calls.append(route.request.post_data)
+        if len(calls) == 2:  # the first message after the welcome
+            route.fulfill(status=429, content_type="application/json",
+                          headers={"Access-Control-Allow-Origin": "*", "Retry-After": "1"},
+                          body=json.dumps([{"text": "You're sending messages very fast."}]))
+        else:
+            route.continue_()
+
+    page.route("**/webhooks/rest/webhook", limit_once)
+    open_widget(page, site + "/")
+    before = bot_count(page)
+    page.get_by_label("Your message").fill("what are the signs of a power imbalance?")
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.wait_for_selector("text=sending messages very fast", timeout=REPLY_TIMEOUT_MS)
+    wait_for_bot(page, before + 1)  # then the real answer, without typing again
+    assert len(calls) == 3 and calls[1] == calls[2]
+    assert "sign" in " ".join(page.locator(BOT).all_inner_texts()[before + 1:]).lower()

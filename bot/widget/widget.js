@@ -209,10 +209,16 @@
         setStatus("");
         showReplies(replies);
       }, function (err) {
-        if (err.replies) {           // the server answered with a clear refusal: show it, move on
+        if (err.replies && !err.retryAfterMs) {  // a clear refusal: show it, move on
           outbox.shift();
           setStatus("");
           showReplies(err.replies);
+          return;
+        }
+        if (err.retryAfterMs) {                  // too many messages: say so, send it later
+          showReplies(err.replies);
+          setStatus("Waiting a moment before sending\u2026");
+          retryTimer = setTimeout(flush, err.retryAfterMs);
           return;
         }
         setStatus("Couldn't reach the assistant. Trying again in " +
@@ -235,8 +241,9 @@
   }
 
   // Resolves with the bot's replies. Rejects with err.replies set when the server refused
-  // the message with a readable reason (4xx other than 408/429: retrying would not help),
-  // and without it when the message should be retried.
+  // the message with a readable reason (4xx other than 408: retrying would not help), plus
+  // err.retryAfterMs for 429 (too many messages: sent again after Retry-After), and with
+  // neither when the server could not be reached (retried with growing pauses).
   function post(message) {
     setStatus("Connecting\u2026");
     var slow = setTimeout(function () { setStatus("Slow connection\u2026"); }, SLOW_MS);
@@ -255,7 +262,11 @@
         var final = r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429;
         return r.json().catch(function () { return null; }).then(function (body) {
           var err = new Error("HTTP " + r.status);
-          if (final) err.replies = refusalReplies(body);
+          if (final || r.status === 429) err.replies = refusalReplies(body);
+          if (r.status === 429) {
+            var seconds = parseInt(r.headers.get("Retry-After"), 10);
+            err.retryAfterMs = (seconds > 0 ? Math.min(seconds, 60) : 5) * 1000;
+          }
           throw err;
         });
       })

@@ -123,3 +123,22 @@ def readable(replies: object) -> bool:
         and any(c.isalpha() for c in reply["text"])
         for reply in replies
     )
+
+
+HELPLINES = "/request_help_now"
+
+
+def channel_settings():
+    """The guarded REST channel's settings as configured in credentials.yml."""
+    from bot.channel import Settings
+    from bot.yaml_files import read_yaml
+
+    return Settings.from_credentials(
+        read_yaml(REPO_ROOT / "credentials.yml")["bot.channel.GuardedRestInput"])
+
+
+def opening(item_id: str) -> str:
+    """The first words of a content item, up to its first placeholder."""
+    from bot.content_model import default_library
+
+    return default_library().items[item_id].text[0].split("{")[0][:60]

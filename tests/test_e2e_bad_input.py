@@ -11,28 +11,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.channel import Settings
-from bot.content_model import default_library
-from bot.paths import REPO_ROOT
-from bot.yaml_files import read_yaml
-from tests.conftest import button_payloads, exchange, readable, texts
-
-LIBRARY = default_library()
-SETTINGS = Settings.from_credentials(
-    read_yaml(REPO_ROOT / "credentials.yml")["bot.channel.GuardedRestInput"]
+from tests.conftest import (
+    HELPLINES, button_payloads, channel_settings, exchange, opening, readable, texts,
 )
-HELPLINES = "/request_help_now"
+
+SETTINGS = channel_settings()
 # Recognisable, and unlike anything the servers would print on their own.
 MARKER = "tangerine-lighthouse-4172"
 
 
 def sender() -> str:
     return f"bad-{uuid.uuid4().hex[:12]}"
-
-
-def opening(item_id: str) -> str:
-    """The first words of a content item, up to its first placeholder."""
-    return LIBRARY.items[item_id].text[0].split("{")[0][:60]
 
 
 def body(person, message, **fields) -> bytes:

@@ -15,28 +15,19 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from urllib.parse import urlparse
 
-from bot.channel import GuardedRestInput, Incoming, Settings
-from bot.content_model import default_library
-from bot.paths import REPO_ROOT
+from bot.channel import GuardedRestInput, Incoming
 from bot.services import LOOPBACK, action_server
-from bot.yaml_files import read_yaml
-from tests.conftest import button_payloads, free_port, readable, texts
-
-LIBRARY = default_library()
-SETTINGS = Settings.from_credentials(
-    read_yaml(REPO_ROOT / "credentials.yml")["bot.channel.GuardedRestInput"]
+from tests.conftest import (
+    HELPLINES, button_payloads, channel_settings, free_port, opening, readable, texts,
 )
+
+SETTINGS = channel_settings()
 TIMEOUT = SETTINGS.action_timeout_seconds
-HELPLINES = "/request_help_now"
 MARKER = "marmalade-compass-2259"
 
 
 def sender() -> str:
     return f"faults-{uuid.uuid4().hex[:12]}"
-
-
-def opening(item_id: str) -> str:
-    return LIBRARY.items[item_id].text[0].split("{")[0][:60]
 
 
 def answered_normally(replies) -> bool:

@@ -14,7 +14,7 @@ TRAINING_INPUTS := config.yml domain.yml \
 	$(shell find data bot -path bot/deploy -prune -o -name '*.yml' -print 2>/dev/null) \
 	$(wildcard bot/*.py bot/nlu/*.py)
 
-.PHONY: help install system-deps train run shell test validate test-stories eval-nlu eval-safety eval-behaviour clean
+.PHONY: help install system-deps train run shell test validate test-stories eval-nlu eval-safety eval-behaviour bench clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -24,6 +24,7 @@ help:
 	@echo "make eval-nlu - cross-validated intent report into docs/"
 	@echo "make eval-safety - safety recall per class and false positives into docs/"
 	@echo "make eval-behaviour - behaviour checker top-1/top-3 accuracy into docs/"
+	@echo "make bench  - latency, throughput, start-up, memory, training time vs stock Rasa into docs/benchmark.md"
 
 .venv/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -69,6 +70,11 @@ eval-safety: $(MODEL)
 
 eval-behaviour: install
 	$(RUN) python -m bot.evaluation.behaviour
+
+# Trains our assistant and a stock `rasa init` one into a temporary directory
+# (models/ is left alone), serves both and drives their REST channel: ~10 min.
+bench: install
+	$(RUN) python -m bot.evaluation.bench
 
 clean:
 	rm -rf models results .venv

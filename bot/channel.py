@@ -54,6 +54,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+import bot.rasa_fixes  # noqa: F401  (loaded with the channel: a speed fix to Rasa)
 from bot.content_model import Library, default_library
 from bot.crisis import fill
 from bot.nlu.region_extractor import client_region

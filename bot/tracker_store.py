@@ -61,14 +61,21 @@ def redact_quiz(events: List[Event]) -> List[Event]:
 def _redacted(event: Event, in_quiz: bool, after_result: bool, quiz_slots: set) -> Event:
     if isinstance(event, SlotSet) and event.key in quiz_slots and event.value is not None:
         return SlotSet(event.key, None, timestamp=event.timestamp)
-    if isinstance(event, UserUttered) and in_quiz and event.intent_name in ANSWER_INTENTS:
+    if isinstance(event, UserUttered) and in_quiz and event.intent_name in ANSWER_INTENTS \
+            and not _is_redacted_answer(event):
         return UserUttered(
             "", {"name": REDACTED_INTENT, "confidence": 1.0}, [],
             timestamp=event.timestamp, input_channel=event.input_channel,
         )
-    if isinstance(event, BotUttered) and after_result:
+    if isinstance(event, BotUttered) and after_result and (event.text or event.data):
         return BotUttered("", timestamp=event.timestamp)
     return event
+
+
+def _is_redacted_answer(event: UserUttered) -> bool:
+    """Already rewritten by an earlier save: leaving it as it is lets the
+    next save keep the tracker instead of rebuilding it."""
+    return not event.text and event.intent_name == REDACTED_INTENT
 
 
 def session_lifetime(domain: Domain) -> float:
@@ -113,24 +120,30 @@ class PrivateTrackerStore(QuizRedaction, InMemoryTrackerStore):
         tracker = self.without_quiz_answers(tracker)
         await super().save(tracker)
         self._last_seen[tracker.sender_id] = time.time()
-        self._forget_expired()
         self._schedule_sweep()
 
+    # The timer sweeps everyone; a lookup only checks the one conversation it
+    # asks for, so the per-message cost does not grow with the number of them.
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        self._forget_expired()
+        self._forget_if_expired(sender_id)
         return await super().retrieve(sender_id)
 
     async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        self._forget_expired()
+        self._forget_if_expired(sender_id)
         return await super().retrieve_full_tracker(sender_id)
 
-    def _forget_expired(self) -> None:
-        if self._lifetime <= 0:
-            return
-        cutoff = time.time() - self._lifetime
-        for sender_id in [s for s, seen in self._last_seen.items() if seen < cutoff]:
+    def _expired(self, sender_id: Text) -> bool:
+        seen = self._last_seen.get(sender_id)
+        return self._lifetime > 0 and seen is not None and seen < time.time() - self._lifetime
+
+    def _forget_if_expired(self, sender_id: Text) -> None:
+        if self._expired(sender_id):
             self.store.pop(sender_id, None)
             del self._last_seen[sender_id]
+
+    def _forget_expired(self) -> None:
+        for sender_id in [s for s in self._last_seen if self._expired(s)]:
+            self._forget_if_expired(sender_id)
 
     def _schedule_sweep(self) -> None:
         """A timer on the server's event loop, so that an expired conversation

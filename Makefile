@@ -26,9 +26,11 @@ help:
 	@echo "make eval-behaviour - behaviour checker top-1/top-3 accuracy into docs/"
 	@echo "make bench  - latency, throughput, start-up, memory, training time vs stock Rasa into docs/benchmark.md"
 
+# Bytecode at install, so that even the first server start does not compile
+# TensorFlow and Rasa from source (~8 s of CPU; docs/benchmark.md).
 .venv/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 install: .venv/.installed

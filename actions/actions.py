@@ -101,3 +101,10 @@ def _question_asker(slot: Text) -> type:
 
 
 QUESTION_ASKERS = [_question_asker(slot) for slot in default_quiz().slots]
+
+# Built at import, before the server answers /health, rather than on the first
+# message that needs them: building took ~6.5 s, and the first behaviour check
+# after a start waited for it against the Rasa server's 8 s action timeout.
+default_library()
+default_detector()
+default_matcher()

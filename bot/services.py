@@ -38,7 +38,7 @@ def server_environment() -> dict:
 
 
 def action_server_command(port: int = 5055) -> List[str]:
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    return [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(port)]
 
 
 def rasa_server_command(

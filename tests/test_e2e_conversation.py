@@ -1,5 +1,6 @@
 """End to end: real action server and Rasa server, spoken to over REST."""
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,12 @@ def test_nonsense_gets_a_kind_redirect_with_ways_forward(assistant):
     replies = assistant.say(new_sender(), "qwzx plorf vvv")
     assert opening("fallback") in texts(replies) or opening("out_of_scope") in texts(replies)
     assert button_payloads(replies)
+
+
+def test_the_action_server_runs_without_tensorflow(assistant):
+    """No action uses TensorFlow; loading it anyway cost the action server
+    ~360 MB and seconds of every start (docs/benchmark.md)."""
+    loaded = Path(f"/proc/{assistant.actions.process.pid}/maps").read_text()
+    assert "tensorflow" not in loaded
+    reply = assistant.say(new_sender(), "what are the signs of a power imbalance?")
+    assert opening("signs_overview") in texts(reply)

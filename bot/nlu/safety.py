@@ -171,7 +171,9 @@ class SafetyDetector:
         sections["urgency"] = rules.get("urgency", [])
         self._outranks = {(r["class"], r["over"]) for r in rules.get("outranks", [])}
         self._keys = KeyNormaliser(self._all_words(sections))
-        self._matcher = Matcher(english().vocab)
+        # The patterns come from our own data files, checked by the tests; spaCy's
+        # per-pattern validation was a third of compiling them (~2 s per start).
+        self._matcher = Matcher(english().vocab, validate=False)
         self._parts: Dict[str, int] = {}     # rule name -> number of `&` parts
         for section, patterns in sections.items():
             for index, pattern in enumerate(patterns):

@@ -1,8 +1,14 @@
-"""The cached action-response validator accepts and rejects exactly what
-Rasa's own `jsonschema.validate()` check does."""
+"""bot/rasa_fixes.py: the cached action-response validator accepts and
+rejects exactly what Rasa's own `jsonschema.validate()` check does, and the
+cached event classes are the ones Rasa's own lookup finds."""
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
 
 import bot.rasa_fixes  # noqa: F401
 
@@ -26,3 +32,31 @@ def test_invalid_responses_fail_with_rasas_message(response):
         RemoteAction("action_x", None)._validate_action_result(response)
     assert patched.value.message.startswith(rasa_own.value.message)
     assert "Failed to validate Action server response" in patched.value.message
+
+
+def rasa_own_event_class(name):
+    return next(cls for cls in all_subclasses(Event) if cls.type_name == name)
+
+
+def test_event_classes_resolve_as_rasa_resolves_them():
+    names = {cls.type_name for cls in all_subclasses(Event) if getattr(cls, "type_name", None)}
+    assert {"user", "bot", "action", "slot", "active_loop"} <= names
+    for _ in range(2):   # the second round comes from the cache
+        for name in names:
+            assert Event.resolve_by_type(name) is rasa_own_event_class(name)
+
+
+def test_unknown_event_names_behave_as_before():
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", UserUttered) is UserUttered
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_a_stored_conversation_reads_back_the_same():
+    events = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"}),
+              SlotSet("last_topic", "signs"), BotUttered("hello")]
+    store = InMemoryTrackerStore(Domain.empty())
+    tracker = DialogueStateTracker.from_events("s", events)
+    again = store.deserialise_tracker("s", store.serialise_tracker(tracker))
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]

@@ -54,13 +54,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-import bot.rasa_fixes  # noqa: F401  (loaded with the channel: a speed fix to Rasa)
 from bot.content_model import Library, default_library
 from bot.crisis import fill
 from bot.nlu.region_extractor import client_region
 from bot.nlu.safety import PRIORITY, SafetyDetector, default_detector
 from bot.nlu.safety_net import INTENT_PREFIX
 from bot.paths import REPO_ROOT
+from bot.rasa_fixes import freeze_loaded_objects  # and Rasa's speed fixes, with the channel
 from bot.render import Message, as_messages
 from bot.resources import DEFAULT_REGION, resources_for
 from bot.training_importer import CLIENT_SLOT, STATED_SLOT
@@ -357,6 +357,10 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.listener("after_server_start")
+        async def settle(app: Any, loop: Any) -> None:
+            freeze_loaded_objects()
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -13,11 +13,27 @@ event's class by walking all subclasses of `Event` (with `inspect.isabstract`
 on each): ~40 classes for each of the conversation's events, 10-15% of the
 server's CPU per message by the 20th message. Here a name, once resolved, is
 remembered; unknown names still go through Rasa's own lookup.
+
+3. The model's graph (the NLU pipeline, then the policies) runs twice or more
+per message. Rasa hands it to dask's scheduler, after formatting a debug line
+with the whole graph schema in it, whether or not debug logging is on, and
+recomputing which nodes the targets need: ~1.5 ms of CPU per message. Here
+each run computes the same nodes, each once and after its parents, directly.
+
+4. `freeze_loaded_objects()`, called by our channel once the model is loaded:
+TensorFlow, Rasa and the model are ~850,000 Python objects that live as long
+as the server, and every full garbage collection walked them all, ~0.4 s
+every few hundred messages, a stall for whoever was waiting. Frozen, they are
+left out of it.
 """
-from typing import Any, Dict, Optional, Text, Type
+import gc
+from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.graph import GraphSchema
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 
@@ -55,3 +71,45 @@ def _resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> 
 
 
 Event.resolve_by_type = staticmethod(_resolve_by_type)
+
+
+def _run_graph(
+    self: DaskGraphRunner,
+    inputs: Optional[Dict[Text, Any]] = None,
+    targets: Optional[List[Text]] = None,
+) -> Dict[Text, Any]:
+    run_targets = tuple(targets if targets else self._graph_schema.target_names)
+    schema = _minimal_schema(self, run_targets)
+    for value in (inputs or {}).values():
+        if isinstance(value, str) and value in schema.nodes:   # Rasa's own check
+            raise GraphRunError(f"Input value '{value}' clashes with a node name.")
+    # As with dask: every value is a (node name, output) pair, and a name that
+    # is neither a node nor an input is passed on as the name itself.
+    done: Dict[Text, Any] = {name: (name, value) for name, value in (inputs or {}).items()}
+
+    def output_of(name: Text) -> Any:
+        if name not in done and name in schema.nodes:
+            parents = [output_of(parent) for parent in schema.nodes[name].needs.values()]
+            done[name] = self._instantiated_nodes[name](*parents)
+        return done.get(name, name)
+
+    try:
+        return dict(output_of(target) for target in run_targets)
+    except RuntimeError as error:
+        raise GraphRunError("Error running runner.") from error
+
+
+def _minimal_schema(runner: DaskGraphRunner, targets: Tuple[Text, ...]) -> GraphSchema:
+    cache = runner.__dict__.setdefault("_minimal_schemas", {})
+    if targets not in cache:
+        cache[targets] = runner._graph_schema.minimal_graph_schema(list(targets))
+    return cache[targets]
+
+
+_run_with_dask = DaskGraphRunner.run
+DaskGraphRunner.run = _run_graph
+
+
+def freeze_loaded_objects() -> None:
+    gc.collect()
+    gc.freeze()

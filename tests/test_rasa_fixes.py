@@ -5,12 +5,15 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
-import bot.rasa_fixes  # noqa: F401
+import bot.rasa_fixes
 
 SCHEMA = RemoteAction.action_response_format_spec()
 VALID = [{}, {"events": [], "responses": []},
@@ -60,3 +63,40 @@ def test_a_stored_conversation_reads_back_the_same():
     tracker = DialogueStateTracker.from_events("s", events)
     again = store.deserialise_tracker("s", store.serialise_tracker(tracker))
     assert [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
+
+
+class Number(GraphComponent):
+    """A graph node for the runner tests: its config's number, plus its inputs."""
+
+    calls = []
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context):
+        return cls(config["number"])
+
+    def __init__(self, number):
+        self.number = number
+
+    def run(self, **inputs):
+        Number.calls.append(self.number)
+        return self.number + sum(inputs.values())
+
+
+def node(number, **needs):
+    return SchemaNode(needs=needs, uses=Number, fn="run", constructor_name="create",
+                      config={"number": number})
+
+
+def test_the_graph_runner_gives_what_dask_gives_running_each_needed_node_once(tmp_path):
+    schema = GraphSchema({
+        "a": node(1, given="__input__"), "b": node(10, x="a"), "c": node(100, x="a", y="b"),
+        "unused": node(1000, x="c"),
+    })
+    runner = DaskGraphRunner(schema, LocalModelStorage(tmp_path), ExecutionContext(schema, "test"))
+    for targets in (["c"], ["b", "c"], ["a"]):
+        Number.calls.clear()
+        ours = runner.run(inputs={"__input__": 5}, targets=targets)
+        assert sorted(Number.calls) == sorted(set(Number.calls))   # each node once
+        assert 1000 not in Number.calls                              # only what is needed
+        assert ours == bot.rasa_fixes._run_with_dask(runner, inputs={"__input__": 5}, targets=targets)
+    assert runner.run(inputs={"__input__": 5}, targets=["c"]) == {"c": 100 + 6 + 16}

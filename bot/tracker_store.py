@@ -19,9 +19,10 @@ import asyncio
 import logging
 import math
 import time
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
+from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -99,7 +100,12 @@ class QuizRedaction:
 
 
 class PrivateTrackerStore(QuizRedaction, InMemoryTrackerStore):
-    """In-memory tracker store that keeps no quiz answers."""
+    """In-memory tracker store that keeps no quiz answers.
+
+    It keeps each conversation's events themselves rather than Rasa's JSON of
+    them: Rasa's events are not changed once made, and writing and re-reading
+    the JSON of the whole conversation on every message cost ~1 ms of CPU and
+    grew with the conversation (docs/benchmark.md)."""
 
     def __init__(
         self,
@@ -118,9 +124,17 @@ class PrivateTrackerStore(QuizRedaction, InMemoryTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         tracker = self.without_quiz_answers(tracker)
-        await super().save(tracker)
+        await self.stream_events(tracker)
+        self.store[tracker.sender_id] = tuple(tracker.events)
         self._last_seen[tracker.sender_id] = time.time()
         self._schedule_sweep()
+
+    def deserialise_tracker(
+        self, sender_id: Text, events: Tuple[Event, ...]
+    ) -> Optional[DialogueStateTracker]:
+        tracker = self.init_tracker(sender_id)
+        tracker.recreate_from_dialogue(Dialogue(sender_id, list(events)))
+        return tracker
 
     # The timer sweeps everyone; a lookup only checks the one conversation it
     # asks for, so the per-message cost does not grow with the number of them.

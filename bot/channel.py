@@ -59,12 +59,10 @@ from bot.crisis import fill
 from bot.nlu.region_extractor import client_region
 from bot.nlu.safety import PRIORITY, SafetyDetector, default_detector
 from bot.nlu.safety_net import INTENT_PREFIX
-from bot.paths import REPO_ROOT
 from bot.rasa_fixes import freeze_loaded_objects  # and Rasa's speed fixes, with the channel
 from bot.render import Message, as_messages
-from bot.resources import DEFAULT_REGION, resources_for
-from bot.training_importer import CLIENT_SLOT, STATED_SLOT
-from bot.yaml_files import DataFileError, read_yaml
+from bot.resources import resources_for
+from bot.training_importer import CLIENT_SLOT, STATED_SLOT, configured_default_region, region_for
 
 logger = logging.getLogger(__name__)
 
@@ -282,18 +280,6 @@ def read_body(body: bytes, settings: Settings) -> Incoming:
 
 # ---- replies from the content ---------------------------------------------------------
 
-def default_region(config_path=REPO_ROOT / "config.yml") -> str:
-    """The operator's default region: `default_region` of ContentImporter in config.yml."""
-    try:
-        config = read_yaml(config_path) or {}
-    except DataFileError:
-        return DEFAULT_REGION
-    for importer in config.get("importers") or []:
-        if isinstance(importer, dict) and str(importer.get("name", "")).endswith("ContentImporter"):
-            return str(importer.get("default_region", DEFAULT_REGION))
-    return DEFAULT_REGION
-
-
 class Notices:
     """The channel's own replies, rendered from content items."""
 
@@ -350,7 +336,7 @@ class GuardedRestInput(RestInput):
             self.settings.rate_limit_characters,
             self.settings.rate_limit_seconds,
         )
-        self.default_region = default_region()
+        self.default_region = configured_default_region()
         self.crisis_intents = {
             item.intent for item in library.of_kind("crisis") if item.intent
         }
@@ -527,8 +513,8 @@ class GuardedRestInput(RestInput):
         except Exception:   # the tracker store may be what failed
             logger.debug("no tracker for the region of a notice", exc_info=True)
             tracker = None
-        slots = [tracker.get_slot(STATED_SLOT), tracker.get_slot(CLIENT_SLOT)] if tracker else []
-        return next((s for s in slots if s), None) or client_region(incoming.metadata) or self.default_region
+        stated, client = (tracker.get_slot(STATED_SLOT), tracker.get_slot(CLIENT_SLOT)) if tracker else (None, None)
+        return region_for(stated, client or client_region(incoming.metadata), self.default_region)
 
     @staticmethod
     def _reply(

@@ -10,6 +10,7 @@ operator's default (`default_region` of this importer in config.yml).
 Listed in config.yml under `importers`.
 """
 import warnings
+from pathlib import Path
 from typing import Dict, List, Optional, Text
 
 from rasa.shared.core.domain import Domain
@@ -19,8 +20,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.content_model import Library, default_library
 from bot.crisis import crisis_message
+from bot.paths import REPO_ROOT
 from bot.render import as_response, escaped_for_rasa
 from bot.resources import DEFAULT_REGION, RegionResources, default_regions
+from bot.yaml_files import DataFileError, read_yaml
 
 FAQ_INTENT = "faq"
 STATED_SLOT = "region_stated"
@@ -35,6 +38,25 @@ warnings.filterwarnings(
     message=f"The following duplicated intents have been found across multiple "
     f"domain files: {FAQ_INTENT}$",
 )
+
+
+def region_for(stated: Optional[str], client: Optional[str], default: str) -> str:
+    """Whose crisis contacts a reply gives: the region the person stated, then
+    the one the client sent, then the operator's default. The crisis responses
+    below encode the same order as slot conditions, for the Rasa server."""
+    return stated or client or default
+
+
+def configured_default_region(config_path: Path = REPO_ROOT / "config.yml") -> str:
+    """The operator's default: `default_region` of this importer in config.yml."""
+    try:
+        config = read_yaml(config_path) or {}
+    except DataFileError:
+        return DEFAULT_REGION
+    for importer in config.get("importers") or []:
+        if isinstance(importer, dict) and str(importer.get("name", "")).endswith("ContentImporter"):
+            return str(importer.get("default_region", DEFAULT_REGION))
+    return DEFAULT_REGION
 
 
 def content_responses(library: Library) -> Dict[Text, List[Dict]]:

@@ -18,8 +18,7 @@ from rasa.core.nlg.interpolator import interpolate
 
 from bot.behaviour import default_matcher
 from bot.channel import (
-    NOTICES, BadRequest, Incoming, Notices, SenderRateLimiter, Settings, clean_text,
-    default_region, read_body,
+    NOTICES, BadRequest, Incoming, Notices, SenderRateLimiter, Settings, clean_text, read_body,
 )
 from bot.content_model import Citation, Item, default_library
 from bot.crisis import PLACEHOLDERS, crisis_message, fill
@@ -29,6 +28,7 @@ from bot.nlu.safety import PRIORITY, default_detector, within_one_edit
 from bot.nlu.topics import TopicMatcher
 from bot.render import as_messages, as_response, bubbles, buttons_for, escaped_for_rasa, payload_for
 from bot.resources import Contact, RegionResources, Service, default_regions, resources_for
+from bot.training_importer import configured_default_region
 
 BOUNDED = settings(
     max_examples=200, deadline=None, database=None,
@@ -36,7 +36,7 @@ BOUNDED = settings(
 )
 LIBRARY = default_library()
 TOPICS = TopicMatcher(LIBRARY)
-DEFAULT_RESOURCES = resources_for(default_region())
+DEFAULT_RESOURCES = resources_for(configured_default_region())
 
 # Text people might send: anything unicode, emoji, HTML, chat shorthand, crisis
 # phrases inside noise, and up to the channel's length cap.

@@ -54,7 +54,8 @@ def write_summary(seconds: float) -> None:
         "",
     ]
     for name, title in (("intent_report.json", "Intents (DIETClassifier + FallbackClassifier)"),
-                        ("response_selection_report.json", "FAQ answers (ResponseSelector)")):
+                        ("response_selection_report.json",
+                         "FAQ answers (FaqResponseSelector: a message gets one only when classified as faq)")):
         path = OUT / name
         if path.exists():
             lines += table(json.loads(path.read_text()), title)

@@ -74,7 +74,7 @@ eval-behaviour: install
 	$(RUN) python -m bot.evaluation.behaviour
 
 # Trains our assistant and a stock `rasa init` one into a temporary directory
-# (models/ is left alone), serves both and drives their REST channel: ~10 min.
+# (models/ is left alone), serves both and drives their REST channel: 4-10 min.
 bench: install
 	$(RUN) python -m bot.evaluation.bench
 

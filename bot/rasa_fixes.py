@@ -27,6 +27,7 @@ every few hundred messages, a stall for whoever was waiting. Frozen, they are
 left out of it.
 """
 import gc
+import logging
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 from jsonschema import exceptions, validators
@@ -36,6 +37,8 @@ from rasa.engine.graph import GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+
+logger = logging.getLogger(__name__)
 
 _SCHEMA = RemoteAction.action_response_format_spec()
 _VALIDATOR = validators.validator_for(_SCHEMA)(_SCHEMA)
@@ -113,3 +116,5 @@ DaskGraphRunner.run = _run_graph
 def freeze_loaded_objects() -> None:
     gc.collect()
     gc.freeze()
+    logger.info("%d objects loaded with the model are left out of garbage collection",
+                gc.get_freeze_count())

@@ -101,3 +101,9 @@ def test_the_action_server_runs_without_tensorflow(assistant):
     assert "tensorflow" not in loaded
     reply = assistant.say(new_sender(), "what are the signs of a power imbalance?")
     assert opening("signs_overview") in texts(reply)
+
+
+def test_the_objects_loaded_with_the_model_are_left_out_of_garbage_collection(assistant):
+    """A full collection walking them stalled every reply for ~0.4 s (docs/benchmark.md)."""
+    log = (assistant.log_dir / "rasa.log").read_text(errors="replace")
+    assert "objects loaded with the model are left out of garbage collection" in log

@@ -2,8 +2,9 @@
 
 Selected in endpoints.yml. A conversation is forgotten entirely once its
 session has expired (`session_expiration_time` in domain.yml, 30 minutes
-after the last message): it is deleted when next looked up, and every save
-sweeps out the others that have expired. Once the self-check quiz is over (a result was
+after the last message): it is deleted when next looked up, and a timer on
+the server's event loop sweeps out every expired one once a minute, whether or
+not anyone writes again. Once the self-check quiz is over (a result was
 given, or the person stopped or was interrupted by a crisis reply), every
 answering turn is rewritten before the tracker is saved: the text is emptied,
 the answer intent becomes `skip_question`, the answer slots are unset and the

@@ -2,12 +2,15 @@
 
 Fast: no Rasa server or trained model, only the spaCy matcher.
 """
+import random
 from collections import Counter
 
 import pytest
+from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.evaluation.safety import NONE, load_examples, net_prediction
 from bot.nlu.safety import PRIORITY, default_detector
+from bot.paths import REPO_ROOT
 
 
 def label(text: str) -> str:
@@ -144,3 +147,27 @@ def test_eval_set_recall_and_false_positives():
         assert right[cls] / total[cls] >= MIN_RECALL[cls], cls
         assert routed[cls] / total[cls] >= MIN_ROUTED, cls
     assert (routed[NONE] / total[NONE]) <= MAX_FALSE_POSITIVES
+
+
+def every_message_we_have():
+    """The evaluation set, the training data, the phrasings above, and long
+    messages made of three of them."""
+    texts = [e.text for e in load_examples()] + IDIOMS
+    texts += [t for phrasings in CRISES.values() for t in phrasings]
+    texts += [m.get("text") for m in load_data(str(REPO_ROOT / "data" / "nlu")).training_examples]
+    mixer = random.Random(7)
+    return texts + [" ".join(mixer.sample(texts, 3)) for _ in range(1000)]
+
+
+def test_the_rule_index_never_changes_a_finding():
+    """It only spares the Matcher messages on which no rule can fire."""
+    detector = default_detector()
+    for text in every_message_we_have():
+        assert detector.detect(text) == detector._finding(detector._parse(text)), text
+
+
+def test_the_rule_index_spares_most_benign_messages_the_matcher():
+    detector = default_detector()
+    benign = [e.text for e in load_examples() if e.label == NONE]
+    spared = [t for t in benign if not detector._class_rules.could_fire(detector._parse(t))]
+    assert len(spared) > 0.6 * len(benign)

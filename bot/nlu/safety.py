@@ -17,6 +17,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from bot.nlu.english import english
+from bot.nlu.rule_index import RuleIndex
 from bot.paths import PACKAGE_DIR
 from bot.yaml_files import read_yaml
 
@@ -175,16 +176,27 @@ class SafetyDetector:
         # per-pattern validation was a third of compiling them (~2 s per start).
         self._matcher = Matcher(english().vocab, validate=False)
         self._parts: Dict[str, int] = {}     # rule name -> number of `&` parts
+        self._class_rules = RuleIndex()      # only class rules can make a finding
         for section, patterns in sections.items():
             for index, pattern in enumerate(patterns):
                 name = f"{section}#{index}"
                 parts = [p.strip() for p in pattern.split(" & ")]
                 self._parts[name] = len(parts)
                 for number, part in enumerate(parts):
-                    self._matcher.add(f"{name}&{number}", [self._compile(p) for p in expand(part)])
+                    compiled = [self._compile(p) for p in expand(part)]
+                    self._matcher.add(f"{name}&{number}", compiled)
+                    if section.startswith("class:"):
+                        for one in compiled:
+                            self._class_rules.add(name, number, len(parts), one)
+        self._class_rules.build()
 
     def detect(self, text: str) -> Optional[SafetyFinding]:
         doc = self._parse(text)
+        if not self._class_rules.could_fire(doc):
+            return None
+        return self._finding(doc)
+
+    def _finding(self, doc: Doc) -> Optional[SafetyFinding]:
         matches = []
         for match_id, start, end in self._matcher(doc):
             name, part = doc.vocab.strings[match_id].split("&")

@@ -20,6 +20,10 @@ with the whole graph schema in it, whether or not debug logging is on, and
 recomputing which nodes the targets need: ~1.5 ms of CPU per message. Here
 each run computes the same nodes, each once and after its parents, directly.
 
+They replace Rasa internals, so they are applied only to the Rasa version they
+were written and tested for (uv.lock pins it); any other leaves Rasa as it is
+and logs a warning.
+
 4. `freeze_loaded_objects()`, called by our channel once the model is loaded:
 TensorFlow, Rasa and the model are ~850,000 Python objects that live as long
 as the server, and every full garbage collection walked them all, ~0.4 s
@@ -30,6 +34,7 @@ import gc
 import logging
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
+import rasa
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.exceptions import GraphRunError
@@ -39,6 +44,8 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 
 logger = logging.getLogger(__name__)
+
+WRITTEN_FOR = "3.6.21"
 
 _SCHEMA = RemoteAction.action_response_format_spec()
 _VALIDATOR = validators.validator_for(_SCHEMA)(_SCHEMA)
@@ -56,9 +63,6 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
     return True
 
 
-RemoteAction._validate_action_result = _validate_action_result
-
-
 _EVENT_CLASSES: Dict[Text, Type[Event]] = {}
 _resolve_event_class = Event.resolve_by_type
 
@@ -71,9 +75,6 @@ def _resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> 
     if found is not None and found.type_name == type_name:
         _EVENT_CLASSES[type_name] = found
     return found
-
-
-Event.resolve_by_type = staticmethod(_resolve_by_type)
 
 
 def _run_graph(
@@ -110,7 +111,20 @@ def _minimal_schema(runner: DaskGraphRunner, targets: Tuple[Text, ...]) -> Graph
 
 
 _run_with_dask = DaskGraphRunner.run
-DaskGraphRunner.run = _run_graph
+
+
+def _apply() -> bool:
+    if rasa.__version__ != WRITTEN_FOR:
+        logger.warning("Rasa %s: the speed fixes of bot/rasa_fixes.py (written for %s) are not applied",
+                       rasa.__version__, WRITTEN_FOR)
+        return False
+    RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(_resolve_by_type)
+    DaskGraphRunner.run = _run_graph
+    return True
+
+
+APPLIED = _apply()
 
 
 def freeze_loaded_objects() -> None:

@@ -16,6 +16,12 @@ from rasa.shared.utils.common import all_subclasses
 import bot.rasa_fixes
 
 SCHEMA = RemoteAction.action_response_format_spec()
+
+
+def test_the_fixes_are_applied_to_the_rasa_they_were_written_for():
+    """uv.lock pins that Rasa; another leaves Rasa as it is."""
+    assert bot.rasa_fixes.APPLIED
+    assert DaskGraphRunner.run is bot.rasa_fixes._run_graph
 VALID = [{}, {"events": [], "responses": []},
          {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hi"}]}]
 INVALID = [{"events": "not a list"}, {"events": [{"no_event_key": 1}]}, {"responses": {}}]

@@ -12,6 +12,7 @@ occur in the fewest patterns ("hit|kick|..." rather than "he|she|they"), and
 checked in full only when that token is present.
 """
 from collections import Counter, defaultdict
+from functools import lru_cache
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from spacy.tokens import Doc
@@ -74,5 +75,12 @@ def _requirement(spec: dict) -> Optional[Requirement]:
     for attr in ("NORM", "LOWER"):
         value = spec.get(attr)
         if isinstance(value, dict) and "IN" in value:
-            return attr, frozenset(value["IN"])
+            return attr, _shared(tuple(value["IN"]))
     return None
+
+
+@lru_cache(maxsize=None)
+def _shared(words: Tuple[str, ...]) -> FrozenSet[str]:
+    """One set for each distinct word list: the rules' expansions repeat them
+    thousands of times (~10 MB each held)."""
+    return frozenset(words)

@@ -110,6 +110,21 @@ def within_one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
+@lru_cache(maxsize=None)
+def _token_spec(keys: frozenset, exact: frozenset, progressive: bool, optional: bool) -> dict:
+    """One Matcher token spec, shared by every pattern that uses it: the rules'
+    expansions repeat the same word lists thousands of times (~20 MB held).
+    Neither we nor the Matcher change a spec once made."""
+    spec: dict = {KEY: {"IN": sorted(keys)}} if keys else {}
+    if exact:
+        spec["LOWER"] = {"IN": sorted(exact)}
+    if progressive:
+        spec["LOWER"] = {"REGEX": r"in[g']?$"}
+    if optional:
+        spec["OP"] = "?"
+    return spec
+
+
 def _deletion_variants(word: str) -> Set[str]:
     """The word and every string one deletion away from it."""
     return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
@@ -288,16 +303,9 @@ class SafetyDetector:
                     exact.add(alternative[1:])
                 else:
                     keys.add(self._keys.key(alternative))
-            entry: dict = {KEY: {"IN": sorted(keys)}} if keys else {}
             if exact and keys:
                 raise ValueError(f"mixes =exact words and keys: {token}")
-            if exact:
-                entry["LOWER"] = {"IN": sorted(exact)}
-            if progressive:
-                entry["LOWER"] = {"REGEX": r"in[g']?$"}
-            if optional:
-                entry["OP"] = "?"
-            compiled.append(entry)
+            compiled.append(_token_spec(frozenset(keys), frozenset(exact), progressive, optional))
         return compiled
 
     def _all_words(self, sections: Dict[str, List[str]]) -> Set[str]:

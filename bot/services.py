@@ -2,6 +2,7 @@
 the end-to-end tests, so both exercise exactly the same processes."""
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -63,12 +64,14 @@ class Service:
     name: str
     command: List[str]
     health_url: str
+    cwd: Path = REPO_ROOT
     process: Optional[subprocess.Popen] = field(default=None, repr=False)
+    poll_seconds: float = field(default=0.5, repr=False)
 
     def start(self, output: Union[int, IO, None] = None) -> "Service":
         self.process = subprocess.Popen(
             self.command,
-            cwd=REPO_ROOT,
+            cwd=self.cwd,
             env=server_environment(),
             stdout=output,
             stderr=subprocess.STDOUT if output is not None else None,
@@ -76,14 +79,21 @@ class Service:
         )
         return self
 
+    def is_ready(self) -> bool:
+        """Answers its health check; raises if the process has exited."""
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"{self.name} exited with code {self.process.returncode}")
+        return self.answers_health_check()
+
+    def answers_health_check(self) -> bool:
+        return is_healthy(self.health_url)
+
     def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with code {self.process.returncode}")
-            if is_healthy(self.health_url):
+            if self.is_ready():
                 return
-            time.sleep(0.5)
+            time.sleep(self.poll_seconds)
         raise TimeoutError(f"{self.name} not ready after {timeout:.0f} s")
 
     def stop(self, grace: float = 15.0) -> None:
@@ -95,6 +105,13 @@ class Service:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+def free_port() -> int:
+    """A port nothing listens on at the moment, on loopback."""
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
 
 
 def is_healthy(url: str) -> bool:
@@ -127,21 +144,18 @@ class RedisService(Service):
     """A throwaway `redis-server` on loopback: nothing written to disk, ready
     once it answers PING."""
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    poll_seconds: float = field(default=0.1, repr=False)
+
+    def answers_health_check(self) -> bool:
         import redis
 
-        client = redis.Redis.from_url(self.health_url, socket_timeout=2)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with code {self.process.returncode}")
-            try:
-                if client.ping():
-                    return
-            except redis.RedisError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"{self.name} not ready after {timeout:.0f} s")
+        try:
+            return bool(redis.Redis.from_url(self.health_url, socket_timeout=2).ping())
+        except redis.RedisError:
+            return False
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        super().wait_ready(timeout)
 
 
 def redis_server_command(port: int, directory: Path) -> List[str]:

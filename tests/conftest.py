@@ -1,7 +1,6 @@
 """Session fixtures: one real action server and one real Rasa server for the
 whole test session (loading a model costs ~30 s), on free loopback ports."""
 import json
-import socket
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,15 +10,9 @@ from typing import Dict, List, Optional
 import pytest
 
 from bot.paths import REPO_ROOT
-from bot.services import DEFAULT_MODEL, LOOPBACK, Service, action_server, rasa_server
+from bot.services import DEFAULT_MODEL, LOOPBACK, Service, action_server, free_port, rasa_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

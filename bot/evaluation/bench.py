@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,7 +47,7 @@ from bot.services import (
     LOOPBACK,
     Service,
     action_server,
-    is_healthy,
+    free_port,
     rasa_server,
     server_environment,
 )
@@ -76,12 +75,6 @@ TARGET_RASA_RSS_MB = 1024.0
 
 
 # ---------------------------------------------------------------- processes
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        return probe.getsockname()[1]
-
 
 def _status_kb(pid: int, key: str) -> int:
     try:
@@ -136,15 +129,11 @@ def memory_mb(pid: int) -> Dict[str, float]:
     }
 
 
-def launch(service: Service, cwd: Path, log: Path) -> float:
-    """Starts a service like Service.start, in `cwd`; returns its start time."""
-    output = open(log, "wb")
+def start(service: Service, log: Path) -> float:
+    """Starts the service with its output into `log`; returns its start time."""
     started = time.monotonic()
-    service.process = subprocess.Popen(
-        service.command, cwd=cwd, env=server_environment(), stdout=output,
-        stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    output.close()
+    with open(log, "wb") as output:
+        service.start(output)
     return started
 
 
@@ -158,12 +147,11 @@ def wait_ready(services: List[Tuple[Service, float]], logs: List[Path]) -> Dict[
         for service, started in services:
             if service.name in ready:
                 continue
-            if service.process.poll() is not None:
-                raise RuntimeError(
-                    f"{service.name} exited with code {service.process.returncode}: see {logs}"
-                )
-            if is_healthy(service.health_url):
-                ready[service.name] = time.monotonic() - started
+            try:
+                if service.is_ready():
+                    ready[service.name] = time.monotonic() - started
+            except RuntimeError as exited:
+                raise RuntimeError(f"{exited}: see {logs}") from exited
         time.sleep(POLL)
     return ready
 
@@ -302,7 +290,6 @@ def first_reply_ms(url: str, text: str) -> float:
 class Assistant:
     name: str
     services: List[Service]      # the Rasa server first
-    cwd: Path
     script: List[str]
     url: str
 
@@ -310,10 +297,7 @@ class Assistant:
 def measure(assistant: Assistant, logs: Path) -> Dict:
     log_files = [logs / f"{assistant.name}-{i}.log" for i in range(len(assistant.services))]
     try:
-        started = [
-            (service, launch(service, assistant.cwd, log))
-            for service, log in zip(assistant.services, log_files)
-        ]
+        started = [(service, start(service, log)) for service, log in zip(assistant.services, log_files)]
         ready = wait_ready(started, log_files)
         rasa = assistant.services[0]
         print(f"  {assistant.name}: ready in {max(ready.values()):.1f} s", flush=True)
@@ -651,7 +635,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             rasa = rasa_server(port=rasa_port, model=our_model, endpoints=endpoints)
             print("serving ours...", flush=True)
             results["ours"].update(measure(Assistant(
-                "ours", [rasa, action_server(actions_port)], REPO_ROOT, scripts["ours"],
+                "ours", [rasa, action_server(actions_port)], scripts["ours"],
                 f"http://{LOOPBACK}:{rasa_port}/webhooks/rest/webhook"), logs))
 
         if args.only != "ours":
@@ -663,10 +647,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                  "--credentials", str(stock_dir / "credentials.yml"),
                  "--interface", LOOPBACK, "--port", str(port)],
                 f"http://{LOOPBACK}:{port}/webhooks/rest/",
+                cwd=stock_dir,
             )
             print("serving stock...", flush=True)
             results["stock"].update(measure(Assistant(
-                "stock", [stock], stock_dir, scripts["stock"],
+                "stock", [stock], scripts["stock"],
                 f"http://{LOOPBACK}:{port}/webhooks/rest/webhook"), logs))
     except (RuntimeError, TimeoutError, OSError, subprocess.SubprocessError) as error:
         print(f"bench failed: {error}", file=sys.stderr)

@@ -22,14 +22,13 @@ Entry = Tuple[str, int, Tuple[Requirement, ...]]   # rule, part, requirements
 
 
 class RuleIndex:
-    def __init__(self) -> None:
+    def __init__(self, parts: Dict[str, int]) -> None:
+        self._parts = parts                  # rule -> number of `&` parts (the detector's)
         self._entries: List[Entry] = []
-        self._parts: Dict[str, int] = {}
         self._by_word: Dict[Tuple[str, str], List[Entry]] = defaultdict(list)
         self._always: List[Entry] = []   # patterns with nothing to index: always checked
 
-    def add(self, rule: str, part: int, parts: int, pattern: List[dict]) -> None:
-        self._parts[rule] = parts
+    def add(self, rule: str, part: int, pattern: List[dict]) -> None:
         required = tuple(r for r in map(_requirement, pattern) if r is not None)
         self._entries.append((rule, part, required))
 

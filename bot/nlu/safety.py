@@ -191,7 +191,7 @@ class SafetyDetector:
         # per-pattern validation was a third of compiling them (~2 s per start).
         self._matcher = Matcher(english().vocab, validate=False)
         self._parts: Dict[str, int] = {}     # rule name -> number of `&` parts
-        self._class_rules = RuleIndex()      # only class rules can make a finding
+        self._class_rules = RuleIndex(self._parts)   # only class rules can make a finding
         for section, patterns in sections.items():
             for index, pattern in enumerate(patterns):
                 name = f"{section}#{index}"
@@ -202,7 +202,7 @@ class SafetyDetector:
                     self._matcher.add(f"{name}&{number}", compiled)
                     if section.startswith("class:"):
                         for one in compiled:
-                            self._class_rules.add(name, number, len(parts), one)
+                            self._class_rules.add(name, number, one)
         self._class_rules.build()
 
     def detect(self, text: str) -> Optional[SafetyFinding]:

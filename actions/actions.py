@@ -10,14 +10,21 @@ from bot.behaviour import default_matcher
 from bot.content_model import default_library
 from bot.nlu.safety import default_detector
 from bot.quiz import default_quiz, result_messages
+from bot.render import KIND
 
 DomainDict = Dict[Text, Any]
 Events = List[Dict[Text, Any]]
 
 
+def utter(dispatcher: CollectingDispatcher, message: Dict[Text, Any]) -> None:
+    """rasa-sdk takes a message's `custom` part (its kind) as `json_message`."""
+    message = dict(message)
+    dispatcher.utter_message(json_message=message.pop(KIND, None), **message)
+
+
 def utter_all(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) -> None:
     for message in messages:
-        dispatcher.utter_message(**message)
+        utter(dispatcher, message)
 
 
 def cleared_quiz_answers() -> Events:
@@ -93,7 +100,7 @@ def _question_asker(slot: Text) -> type:
             return f"action_ask_{slot}"
 
         def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-            dispatcher.utter_message(**default_quiz().question_message(slot))
+            utter(dispatcher, default_quiz().question_message(slot))
             return []
 
     AskQuizQuestion.__name__ = f"AskQuizQuestion_{slot}"

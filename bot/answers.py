@@ -3,7 +3,9 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional
 
 from bot.content_model import Item, Library
-from bot.render import Message, as_messages, buttons_for, payload_for
+from bot.render import Message, as_messages, buttons_for, payload_for, tagged
+
+SIGN_CHECK = "sign_check"   # custom.kind of the behaviour checker's replies
 
 ASK_WHICH_TOPIC = "ask_which_topic"
 GENERAL_FOLLOW_UP = "tell_more"
@@ -102,9 +104,9 @@ def behaviour_answer(assessment, library: Library) -> Answer:
     question with buttons when it cannot tell."""
     if assessment.healthy and not assessment.signs:
         item = library.items["behaviour_healthy"]
-        return Answer(item.id, as_messages(item, library))
+        return Answer(item.id, tagged(as_messages(item, library), SIGN_CHECK))
     if assessment.ambiguous:
-        return Answer(None, _clarifying_question(assessment, library))
+        return Answer(None, tagged(_clarifying_question(assessment, library), SIGN_CHECK))
     (top_id, top_score), *others = assessment.signs
     sign = library.items[top_id]
     where = CONTEXT_PHRASES.get(assessment.context or "", "")
@@ -114,7 +116,7 @@ def behaviour_answer(assessment, library: Library) -> Answer:
     if second:
         lines.append(f"It may also touch on **{second[0]}**.")
     steps = as_messages(library.items["behaviour_next_steps"], library)
-    return Answer(top_id, [{"text": "\n\n".join(lines)}] + steps)
+    return Answer(top_id, tagged([{"text": "\n\n".join(lines)}] + steps, SIGN_CHECK))
 
 
 def _clarifying_question(assessment, library: Library) -> List[Message]:

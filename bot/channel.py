@@ -10,8 +10,11 @@ can show it; the status code tells a program what happened:
 - 413: the body is larger than `max_body_bytes`;
 - 429 (with Retry-After): one sender sent more than `rate_limit_messages`
   messages, or more than `rate_limit_characters` characters, within
-  `rate_limit_seconds`. A message the model reads as a crisis or a request
-  for help still goes through, up to three times the message limit;
+  `rate_limit_seconds`; the reply gives the region's emergency number and
+  domestic-abuse line. Crisis is never rate-limited: every message is scanned
+  by the safety detector up to `scan_characters`, and one in which it finds a
+  crisis, or that the model reads as a crisis or a request for help, goes
+  through however many came before it;
 - 500: handling the message failed inside Rasa (never a stack trace);
   503: the model is not loaded yet;
 - 200: everything else, including an empty message (a reply asking for one)
@@ -60,7 +63,7 @@ from bot.nlu.region_extractor import client_region
 from bot.nlu.safety import PRIORITY, SafetyDetector, default_detector
 from bot.nlu.safety_net import INTENT_PREFIX
 from bot.rasa_fixes import freeze_loaded_objects  # and Rasa's speed fixes, with the channel
-from bot.render import Message, as_messages
+from bot.render import KIND, Message, as_messages
 from bot.resources import resources_for
 from bot.training_importer import CLIENT_SLOT, STATED_SLOT, configured_default_region, region_for
 
@@ -76,10 +79,10 @@ SLOW = "answers_slow"
 NO_REPLY = "fallback"   # when Rasa answered nothing at all ("/restart")
 NOTICES = (EMPTY, TOO_LONG, TOO_FAST, UNREADABLE, UNAVAILABLE, SLOW, NO_REPLY)
 
-HARD_LIMIT_FACTOR = 3         # beyond 3x the message limit, not even a crisis check
+HARD_LIMIT_FACTOR = 3         # beyond 3x the message limit, attempts are no longer counted
 SCAN_OVERLAP = 300            # characters shared by neighbouring scan windows
 SCAN_PAUSE = 0.01             # seconds left to other conversations between scan windows
-LIMITED_CHECK_CHARACTERS = 500  # how much of a rate-limited message is checked for a crisis
+LIMITED_CHECK_CHARACTERS = 500  # how much of a rate-limited message the model reads for help
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -114,6 +117,26 @@ class Settings:
                 "guarded REST channel: `rate_limit_characters` is below `scan_characters`"
             )
         return settings
+
+
+# ---- replies as the channel sends them ------------------------------------------------
+
+class TaggedCollectingOutputChannel(CollectingOutputChannel):
+    """Rasa's collector sends a response's `custom` part as a message of its
+    own; here each bubble of the response carries it instead, so that every
+    message says what it is (`{"custom": {"kind": "crisis", ...}}`)."""
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        custom = message.pop(KIND, None)
+        first = len(self.messages)
+        await super().send_response(recipient_id, message)
+        if custom is None:
+            return
+        if len(self.messages) == first:   # a response that is only its custom part
+            await self.send_custom_json(recipient_id, custom)
+            return
+        for sent in self.messages[first:]:
+            sent[KIND] = custom
 
 
 # ---- the custom actions of one message ------------------------------------------------
@@ -301,8 +324,9 @@ class Notices:
             rendered: Message = {"text": fill(text, resources)}
             if sender is not None:
                 rendered = {"recipient_id": sender, **rendered}
-            if "buttons" in message:
-                rendered["buttons"] = message["buttons"]
+            for key in ("buttons", KIND):
+                if key in message:
+                    rendered[key] = message[key]
             messages.append(rendered)
         return messages
 
@@ -382,7 +406,10 @@ class GuardedRestInput(RestInput):
         region = client_region(incoming.metadata) or self.default_region
         verdict = self.limiter.check(sender, min(len(text), self.settings.scan_characters))
         if verdict != SenderRateLimiter.OK:
-            if verdict == SenderRateLimiter.BLOCKED or not await self._asks_for_help(agent, text):
+            # Crisis is never rate-limited: the whole message is scanned, as any
+            # message is, and a crisis or a request for help goes through.
+            excerpt = await self._most_urgent_excerpt(text)
+            if excerpt is None and not await self._asks_for_help(agent, text):
                 logger.info(
                     "rate limit: a sender went over %d messages or %d characters in %g s",
                     self.settings.rate_limit_messages, self.settings.rate_limit_characters,
@@ -393,7 +420,7 @@ class GuardedRestInput(RestInput):
                     429, self.notices.render(TOO_FAST, region, sender), "too many messages", headers
                 )
             logger.info("rate limit: a crisis message went through")
-            text = text[: self.settings.max_characters]
+            text = excerpt or text[: self.settings.max_characters]
 
         if not text:
             logger.info("empty message")
@@ -430,7 +457,7 @@ class GuardedRestInput(RestInput):
         """Rasa's replies (status 200), a notice added when a custom action
         failed; 500 and a notice when handling the message failed altogether."""
         self._guard_actions(agent)
-        collector = CollectingOutputChannel()
+        collector = TaggedCollectingOutputChannel()
         turn = Turn()
         token = _TURN.set(turn)
         failed = False

@@ -47,10 +47,18 @@ class Item:
     response: Optional[str] = None
     suggestions: Tuple[str, ...] = ()
     citation: Optional[Citation] = None
+    reply: Optional[str] = None
 
     @property
     def button_title(self) -> str:
         return self.button or self.title
+
+    @property
+    def reply_kind(self) -> str:
+        """What a message made from this item is (`custom.kind`)."""
+        if self.reply:
+            return self.reply
+        return self.kind if self.kind in ("crisis", "conversation") else "answer"
 
 
 @dataclass
@@ -127,6 +135,7 @@ def _item(raw: dict, file: str, sources: Dict[str, Source], where: str) -> Item:
         response=raw.get("response"),
         suggestions=tuple(raw.get("suggestions", ())),
         citation=_citation(raw.get("source"), sources, where),
+        reply=raw.get("reply"),
     )
 
 

@@ -10,7 +10,7 @@ import re
 from typing import Callable, Dict, List
 
 from bot.content_model import Item, Library
-from bot.render import Message, buttons_for
+from bot.render import Message, buttons_for, tagged
 from bot.resources import Contact, RegionResources, Service
 
 LOCAL_EMERGENCY = "your local emergency number"
@@ -62,7 +62,19 @@ def _lines(*roles: str) -> Callable[[RegionResources], str]:
     return render
 
 
+def _safety_line(region: RegionResources) -> str:
+    """One short line for replies that did not understand: the emergency
+    number and the region's domestic-abuse line (call and text), or directory."""
+    line = f"If you're in danger, call {_emergency(region)}."
+    service = region.first("domestic_abuse") or region.first("directory")
+    if service is None:
+        return line
+    direct = [c for c in service.contacts if c.how in ("call", "text")] or list(service.contacts[:1])
+    return f"{line} To talk to someone: **{service.name}**, " + " · ".join(link(c) for c in direct) + "."
+
+
 PLACEHOLDERS: Dict[str, Callable[[RegionResources], str]] = {
+    "safety_line": _safety_line,
     "emergency": _emergency,
     "silent_call": _silent_call,
     "region_name": lambda region: region.name,
@@ -92,13 +104,24 @@ def fill(template: str, region: RegionResources) -> str:
 
 
 def crisis_message(item: Item, library: Library, region: RegionResources) -> Message:
-    """One message (a domain response variation) for a region."""
+    """One message (a domain response variation) for a region, tagged with
+    its kind, the crisis level (the item id without `crisis_`) and the region."""
     text = "\n\n".join(filter(None, (fill(bubble, region) for bubble in item.text)))
     message: Message = {"text": text}
     buttons = buttons_for(item, library)
     if buttons:
         message["buttons"] = buttons
-    return message
+    details = {"region": region.region}
+    if item.reply_kind in ("crisis", "check_in"):
+        details["level"] = re.sub(r"^(crisis|check_in)_", "", item.id)
+    return tagged([message], item.reply_kind, **details)[0]
+
+
+def is_regional(item: Item) -> bool:
+    """Whether an item's wording depends on the region (its contacts)."""
+    return item.kind == "crisis" or any(
+        name in PLACEHOLDERS for bubble in item.text for name in re.findall(r"{(\w+)}", bubble)
+    )
 
 
 def placeholders_in(library: Library) -> List[str]:

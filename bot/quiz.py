@@ -10,11 +10,12 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 from bot.content_model import Library
 from bot.paths import PACKAGE_DIR
-from bot.render import buttons_for, payload_for
+from bot.render import buttons_for, payload_for, tagged
 from bot.yaml_files import read_yaml, validate
 
 QUIZ_FILE = PACKAGE_DIR / "quiz.yml"
 FORM = "quiz_form"
+QUIZ = "quiz"   # custom.kind of its questions and result
 ANSWER_VALUES = {"yes": 1.0, "sometimes": 0.5, "no": 0.0, "skipped": 0.0}
 ANSWER_INTENTS = {
     "answer_yes": "yes", "answer_sometimes": "sometimes", "answer_no": "no",
@@ -62,7 +63,7 @@ class Quiz:
         """How the form asks one question: numbered, with the answer buttons."""
         number = self.slots.index(slot) + 1
         text = f"{number}/{len(self.questions)}. {self.questions[number - 1].text}"
-        return {"text": text, "buttons": [dict(b) for b in ANSWER_BUTTONS]}
+        return tagged([{"text": text, "buttons": [dict(b) for b in ANSWER_BUTTONS]}], QUIZ)[0]
 
     def result(self, answers: Mapping[str, Optional[str]]) -> QuizResult:
         score = sum(ANSWER_VALUES.get(answers.get(q.id) or "skipped", 0.0) * q.weight
@@ -103,4 +104,4 @@ def result_messages(result: QuizResult, quiz: Quiz, library: Library) -> List[Di
         })
     next_steps = library.items["behaviour_next_steps"]
     messages.append({"text": f"{quiz.disclaimer}", "buttons": buttons_for(next_steps, library)})
-    return messages
+    return tagged(messages, QUIZ)

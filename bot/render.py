@@ -10,6 +10,12 @@ from bot.content_model import Item, Library
 from bot.nlu.topics import GENERIC_ENTITY
 
 Message = Dict[str, object]
+KIND = "custom"   # every message carries {"custom": {"kind": ...}} (see Item.reply_kind)
+
+
+def tagged(messages: List[Message], kind: str, **details: str) -> List[Message]:
+    """The messages, each saying what it is: `custom: {"kind": ...}`."""
+    return [{**m, KIND: {"kind": kind, **details}} for m in messages]
 
 
 def payload_for(item_id: str) -> str:
@@ -48,7 +54,7 @@ def as_messages(item: Item, library: Library) -> List[Message]:
     buttons = buttons_for(item, library)
     if buttons:
         messages[-1]["buttons"] = buttons
-    return messages
+    return tagged(messages, item.reply_kind)
 
 
 def as_response(item: Item, library: Library) -> Message:
@@ -57,7 +63,7 @@ def as_response(item: Item, library: Library) -> Message:
     buttons = buttons_for(item, library)
     if buttons:
         response["buttons"] = buttons
-    return escaped_for_rasa(response)
+    return escaped_for_rasa(tagged([response], item.reply_kind)[0])
 
 
 def escaped_for_rasa(message: Message) -> Message:

@@ -19,7 +19,7 @@ from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.content_model import Library, default_library
-from bot.crisis import crisis_message
+from bot.crisis import crisis_message, is_regional
 from bot.paths import REPO_ROOT
 from bot.render import as_response, escaped_for_rasa
 from bot.resources import DEFAULT_REGION, RegionResources, default_regions
@@ -63,18 +63,20 @@ def content_responses(library: Library) -> Dict[Text, List[Dict]]:
     responses = {
         item.response: [as_response(item, library)]
         for item in library.responses()
-        if item.kind != "crisis"
+        if not is_regional(item)
     }
     for item in library.faqs():
         responses[f"utter_{FAQ_INTENT}/{item.faq}"] = [as_response(item, library)]
     return responses
 
 
-def crisis_responses(
+def regional_responses(
     library: Library, regions: Dict[str, RegionResources], default_region: str
 ) -> Dict[Text, List[Dict]]:
+    """Responses whose wording names contacts (crisis replies, check-ins, the
+    fallback's line of numbers): one variation per region."""
     responses = {}
-    for item in library.of_kind("crisis"):
+    for item in filter(is_regional, library.responses()):
         variations = []
         for code, region in regions.items():
             message = escaped_for_rasa(crisis_message(item, library, region))
@@ -107,7 +109,7 @@ class ContentImporter(TrainingDataImporter):
 
     def get_domain(self) -> Domain:
         responses = content_responses(self._library)
-        responses.update(crisis_responses(self._library, self._regions, self._default_region))
+        responses.update(regional_responses(self._library, self._regions, self._default_region))
         return Domain.from_dict({"responses": responses})
 
     def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:

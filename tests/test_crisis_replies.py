@@ -13,7 +13,8 @@ def reply(item_id: str, region: str) -> str:
 
 @pytest.mark.parametrize(
     "region, emergency", [("US", "[911](tel:911)"), ("GB", "[999](tel:999)"),
-                          ("AU", "[000](tel:000)"), ("CA", "[911](tel:911)")],
+                          ("AU", "[000](tel:000)"), ("CA", "[911](tel:911)"),
+                          ("IE", "[112 or 999](tel:112)")],
 )
 def test_immediate_danger_leads_with_the_emergency_number(region, emergency):
     text = reply("crisis_immediate_danger", region)
@@ -43,6 +44,11 @@ def test_domestic_violence_line_offers_call_text_and_chat_where_they_exist():
     assert "(sms:88788?body=START)" in text
     assert "thehotline.org" in text
     assert "**not your fault**" in text
+
+
+def test_ireland_gives_womens_aid_not_the_directories():
+    text = reply("crisis_abuse", "IE")
+    assert "(tel:+3531800341900)" in text and "your local emergency number" not in text
 
 
 def test_sexual_violence_gets_the_sexual_assault_line():

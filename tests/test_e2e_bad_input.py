@@ -237,6 +237,23 @@ def test_a_flood_from_one_sender_is_slowed_down_and_others_are_unaffected(assist
     still_talks(assistant, flooder)
 
 
+@pytest.mark.parametrize("crisis, reply", [
+    ("he is hitting me right now", "crisis_immediate_danger"),
+    ("I want to kill myself", "crisis_self_harm"),
+    ("help now", "crisis_help_now"),
+])
+def test_crisis_is_never_rate_limited(assistant, crisis, reply):
+    """Past the hard limit too (three times the message limit), and the 429
+    itself gives the numbers instead of asking for a message it would block."""
+    person = sender()
+    for _ in range(SETTINGS.rate_limit_messages * 3 + 1):
+        turned_away = exchange(assistant.url, body(person, "what are the signs?"))
+    assert turned_away.status == 429 and "(tel:911)" in texts(turned_away.body)
+    answer = exchange(assistant.url, body(person, crisis))
+    assert answer.status == 200
+    assert answer.body[0]["text"].startswith(opening(reply))
+
+
 def test_jumping_to_another_topic_in_the_middle_of_the_quiz(assistant):
     person = sender()
     assistant.say(person, "can I take the self-check quiz?")

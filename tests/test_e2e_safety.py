@@ -85,3 +85,70 @@ def test_crisis_replies_still_work_with_the_action_server_down(assistant):
         replies = assistant.say(sender(), "he's outside with a knife and I'm hiding")
         assert first(replies).startswith("If you are in danger right now")
         assert "(tel:911)" in first(replies)
+
+
+def kinds(replies) -> list:
+    return [reply.get("custom", {}).get("kind") for reply in replies]
+
+
+@pytest.mark.parametrize(
+    "message, kind",
+    [("hello", "conversation"), ("what are the signs?", "answer"), ("he hit me", "crisis"),
+     ("my boyfriend reads all my messages, is that a warning sign?", "sign_check"),
+     ("zxqv blorf", "fallback"), ("tired of living like this", "check_in")],
+)
+def test_every_reply_says_what_it_is(assistant, message, kind):
+    replies = assistant.say(sender(), message)
+    assert replies and all(kinds(replies)), replies
+    assert kinds(replies)[0] == kind
+
+
+def test_a_crisis_reply_names_its_level_and_region(assistant):
+    replies = assistant.say(sender(), "he is choking me right now", metadata={"region": "GB"})
+    assert replies[0]["custom"] == {"kind": "crisis", "level": "immediate_danger", "region": "GB"}
+
+
+def test_self_harm_and_abuse_together_get_both_sets_of_resources(assistant):
+    replies = assistant.say(sender(), "my husband beats me and i just want to die")
+    levels = [r["custom"].get("level") for r in replies if r["custom"]["kind"] == "crisis"]
+    assert levels[0] == "self_harm" and "abuse_too" in levels
+    assert "(tel:988)" in texts(replies) and "(tel:+18007997233)" in texts(replies)
+
+
+@pytest.mark.parametrize("message, level, yes_reply", [
+    ("tired of living like this", "self_harm", "I'm really glad you told me"),
+    ("hes here", "danger", "If you are in danger right now"),
+])
+def test_an_ambiguous_cue_is_asked_about_and_yes_leads_to_the_crisis_reply(assistant, message, level, yes_reply):
+    person = sender()
+    replies = assistant.say(person, message)
+    assert replies[0]["custom"]["kind"] == "check_in" and replies[0]["custom"]["level"] == level
+    assert "(tel:911)" in texts(replies)
+    assert "/deny_crisis" in button_payloads(replies)
+    assert first(assistant.say(person, "yes")).startswith(yes_reply)
+
+
+def test_saying_no_to_a_check_in_is_answered_kindly(assistant):
+    person = sender()
+    replies = assistant.say(person, "i have a plan")
+    assert replies[0]["custom"]["kind"] == "check_in"
+    answer = assistant.say(person, "/deny_crisis")
+    assert "glad" in first(answer) and answer[0]["custom"]["kind"] == "conversation"
+
+
+def test_no_dead_ends_the_fallback_gives_the_numbers(assistant):
+    replies = assistant.say(sender(), "zxqv blorf", metadata={"region": "AU"})
+    assert "fallback" in kinds(replies)
+    assert "(tel:000)" in texts(replies) and "(tel:1800737732)" in texts(replies)
+
+
+@pytest.mark.parametrize("region", ["INTL", "NZ", "Other"])
+def test_a_region_without_its_own_file_never_gets_the_default_911(assistant, region):
+    replies = assistant.say(sender(), "he's breaking the door down", metadata={"region": region})
+    assert "your local emergency number" in first(replies) and "911" not in texts(replies)
+
+
+def test_ireland_gets_its_own_emergency_number_and_womens_aid(assistant):
+    replies = assistant.say(sender(), "he is strangling me", metadata={"region": "IE"})
+    assert "[112 or 999](tel:112)" in first(replies)
+    assert "(tel:+3531800341900)" in texts(replies)

@@ -27,8 +27,11 @@ def test_ignores_places_that_are_not_where_the_person_is(text):
 @pytest.mark.parametrize(
     "metadata, region",
     [({"region": "GB"}, "GB"), ({"region": "gb"}, "GB"), ({"region": "UK"}, "GB"),
-     ({"region": "DE"}, "INTL"), ({"region": "XYZ"}, None), ({"region": 5}, None),
-     ({}, None), (None, None), ("GB", None)],
+     ({"region": "DE"}, "INTL"), ({"region": "INTL"}, "INTL"), ({"region": "intl"}, "INTL"),
+     ({"region": "XYZ"}, "INTL"), ({"region": "Other"}, "INTL"), ({"region": "  "}, None),
+     ({"region": 5}, None), ({}, None), (None, None), ("GB", None)],
 )
 def test_reads_the_client_region_from_metadata(metadata, region):
+    # The widget's "Other" sends INTL: anything that is not a region with its
+    # own file gets the international directories, never the default's 911.
     assert client_region(metadata) == region

@@ -163,7 +163,7 @@ def test_the_rule_index_never_changes_a_finding():
     """It only spares the Matcher messages on which no rule can fire."""
     detector = default_detector()
     for text in every_message_we_have():
-        assert detector.detect(text) == detector._finding(detector._parse(text)), text
+        assert detector.assess(text) == detector._finding(detector._parse(text)), text
 
 
 def test_the_rule_index_spares_most_benign_messages_the_matcher():

@@ -6,7 +6,8 @@ Reads the labelled set in tests/eval/safety_set.yml and scores two things:
   person actually meets.
 A message counts as caught when its predicted class is its labelled class, and
 as routed to safety when it gets any crisis reply. The summary is written to
-docs/safety-evaluation.md. A benchmark: it reports, it never fails.
+docs/safety-regression.md (a regression test: the rules were written
+against this set; the figures to report come from `make eval-blind`). A benchmark: it reports, it never fails.
 """
 import argparse
 import asyncio
@@ -19,13 +20,13 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from bot.nlu.safety import PRIORITY, default_detector
+from bot.nlu.safety_net import crisis_of
 from bot.paths import REPO_ROOT
 from bot.yaml_files import read_yaml
 
 SAFETY_SET = REPO_ROOT / "tests" / "eval" / "safety_set.yml"
-REPORT = REPO_ROOT / "docs" / "safety-evaluation.md"
+REPORT = REPO_ROOT / "docs" / "safety-regression.md"
 MODEL = REPO_ROOT / "models" / "current.tar.gz"
-INTENT_PREFIX = "safety_"
 NONE = "none"
 
 
@@ -77,7 +78,7 @@ def pipeline_predictor(model: Path) -> Callable[[str], str]:
 
     def predict(text: str) -> str:
         intent = loop.run_until_complete(agent.parse_message(text))["intent"]["name"] or ""
-        return intent[len(INTENT_PREFIX):] if intent.startswith(INTENT_PREFIX) else NONE
+        return crisis_of(intent) or NONE
 
     return predict
 
@@ -89,13 +90,14 @@ def score(name: str, predict: Callable[[str], str], examples: List[Example]) -> 
 def summary(scores: List[Score], examples: List[Example]) -> str:
     counts = Counter(e.label for e in examples)
     lines = [
-        "# Safety evaluation",
+        "# Safety regression set",
         "",
         f"Produced by `make eval-safety` on {date.today().isoformat()} ({platform.machine()}, "
         f"Python {platform.python_version()}) over `{SAFETY_SET.relative_to(REPO_ROOT)}`: "
         f"{len(examples)} labelled messages written for evaluation only (none of them is "
         "training data). *Recall* counts a message as caught when it gets the reply of its own "
-        "class; *routed* when it gets any crisis reply. Targets: recall 100% on every class, "
+        "class; *routed* when it gets any crisis reply. The rules were written against this set, so "
+        "this is a regression test; the figures to report are in safety-evaluation.md. Targets: recall 100% on every class, "
         "false positives at most 2%.",
         "",
         "| class | messages | " + " | ".join(f"{s.name} recall | {s.name} routed" for s in scores) + " |",

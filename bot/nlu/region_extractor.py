@@ -52,13 +52,15 @@ class RegionFinder:
 
 
 def client_region(metadata: Any) -> Optional[str]:
-    """The ISO code a client sent, or INTL for a country without its own file."""
+    """The region a client sent, when it has its own file; INTL for anything
+    else it sends (another country, the widget's "Other", a typo), so that the
+    person is never given another country's emergency number."""
     if not isinstance(metadata, dict) or not isinstance(metadata.get("region"), str):
         return None
     code = metadata["region"].strip().upper()
-    code = ISO_ALIASES.get(code, code)
-    if len(code) != 2 or not code.isalpha():
+    if not code:
         return None
+    code = ISO_ALIASES.get(code, code)
     return code if code in default_regions() else INTERNATIONAL
 
 

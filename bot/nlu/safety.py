@@ -25,11 +25,18 @@ SAFETY_DIR = PACKAGE_DIR / "safety"
 
 # Most urgent first: a message gets the first of these that any rule finds.
 PRIORITY = ("immediate_danger", "self_harm", "high_danger", "sexual_violence", "abuse")
+# Ambiguous cues ("tired of living like this", "he's here"): not a crisis on
+# their own, so the assistant asks ("Are you safe right now?") rather than guess.
+CHECK_INS = ("check_in_danger", "check_in_self_harm")
+CHECK_IN_SECTION = "check_in:"
 ESCALATES_WHEN_URGENT = {"high_danger", "sexual_violence", "abuse"}
 GAP = "..."
 MAX_GAP = 3
 ING = "+ing"          # `hit+ing`: only the progressive form ("hitting", "hittin")
 FUZZY_MIN_LENGTH = 5
+
+FINDING_SECTIONS = ("class:", CHECK_IN_SECTION)
+WHOLE = "^ "   # a pattern that must be the whole message
 
 # Each token's key is stored as its NORM, which the Matcher checks natively (fast).
 KEY = "NORM"
@@ -73,8 +80,13 @@ SPLIT_KEYS = {"ca": "can", "wo": "will", "n't": "not", "'s": "be", "'re": "be", 
 
 @dataclass(frozen=True)
 class SafetyFinding:
-    label: str                     # one of PRIORITY
+    label: str                     # one of PRIORITY, or of CHECK_INS
     rules: Tuple[str, ...]         # which pattern(s) fired, for evaluation reports
+    also: Tuple[str, ...] = ()     # the other crisis classes found, most urgent first
+
+    @property
+    def crisis(self) -> bool:
+        return self.label in PRIORITY
 
 
 def normalise(text: str) -> str:
@@ -183,6 +195,8 @@ class SafetyDetector:
         rules = read_yaml(directory / "patterns.yml")
         self._escalations = rules.get("escalations", [])
         sections = {f"class:{name}": patterns for name, patterns in rules["classes"].items()}
+        for name, patterns in (rules.get("check_in") or {}).items():
+            sections[f"{CHECK_IN_SECTION}{name}"] = patterns
         sections["everyday"] = rules.get("everyday", [])
         sections["urgency"] = rules.get("urgency", [])
         self._outranks = {(r["class"], r["over"]) for r in rules.get("outranks", [])}
@@ -191,21 +205,32 @@ class SafetyDetector:
         # per-pattern validation was a third of compiling them (~2 s per start).
         self._matcher = Matcher(english().vocab, validate=False)
         self._parts: Dict[str, int] = {}     # rule name -> number of `&` parts
-        self._class_rules = RuleIndex(self._parts)   # only class rules can make a finding
+        self._class_rules = RuleIndex(self._parts)   # only class and check-in rules make findings
+        self._whole: Set[str] = set()     # rules that must be the whole message
         for section, patterns in sections.items():
             for index, pattern in enumerate(patterns):
                 name = f"{section}#{index}"
+                if pattern.startswith(WHOLE):
+                    pattern = pattern[len(WHOLE):]
+                    self._whole.add(name)
                 parts = [p.strip() for p in pattern.split(" & ")]
                 self._parts[name] = len(parts)
                 for number, part in enumerate(parts):
                     compiled = [self._compile(p) for p in expand(part)]
                     self._matcher.add(f"{name}&{number}", compiled)
-                    if section.startswith("class:"):
+                    if section.startswith(FINDING_SECTIONS):
                         for one in compiled:
                             self._class_rules.add(name, number, one)
         self._class_rules.build()
 
     def detect(self, text: str) -> Optional[SafetyFinding]:
+        """The most urgent crisis in the message, or None."""
+        finding = self.assess(text)
+        return finding if finding is not None and finding.crisis else None
+
+    def assess(self, text: str) -> Optional[SafetyFinding]:
+        """The most urgent crisis, else an ambiguous cue to ask about (a
+        check-in), else None."""
         doc = self._parse(text)
         if not self._class_rules.could_fire(doc):
             return None
@@ -215,11 +240,13 @@ class SafetyDetector:
         matches = []
         for match_id, start, end in self._matcher(doc):
             name, part = doc.vocab.strings[match_id].split("&")
+            if name in self._whole and not _is_whole(doc, start, end):
+                continue
             matches.append((name, int(part), start, end))
         everyday = [(s, e) for name, _, s, e in matches if name.startswith("everyday")]
         live = [
             (name, part, s, e, self._class(name)) for name, part, s, e in matches
-            if not (name.startswith("class:") and any(s < ve and vs < e for vs, ve in everyday))
+            if not (name.startswith(FINDING_SECTIONS) and any(s < ve and vs < e for vs, ve in everyday))
         ]
         # A match is dropped when it overlaps a match of a rule that fired for a
         # class that outranks it ("he says he'll kill himself if i leave" is a
@@ -233,13 +260,22 @@ class SafetyDetector:
         fired = self._fired(live)
         crisis = {name for name in fired if name.startswith("class:")}
         if not crisis:
-            return None
+            return self._check_in(fired)
         found = {self._class(name) for name in crisis}
         labels = {self._escalate(label, doc) for label in found}
         if labels & ESCALATES_WHEN_URGENT and any(n.startswith("urgency") for n in fired):
             labels.add("immediate_danger")
-        label = next(p for p in PRIORITY if p in labels)
-        return SafetyFinding(label, tuple(sorted(crisis)))
+        ordered = [p for p in PRIORITY if p in labels]
+        return SafetyFinding(ordered[0], tuple(sorted(crisis)), tuple(ordered[1:]))
+
+    @staticmethod
+    def _check_in(fired: Set[str]) -> Optional[SafetyFinding]:
+        for label in CHECK_INS:
+            section = CHECK_IN_SECTION + label[len("check_in_"):] + "#"
+            rules = tuple(sorted(n for n in fired if n.startswith(section)))
+            if rules:
+                return SafetyFinding(label, rules)
+        return None
 
     def has_crisis_words(self, text: str) -> bool:
         """Whether the message uses crisis vocabulary outside an everyday idiom."""
@@ -263,6 +299,7 @@ class SafetyDetector:
 
     @staticmethod
     def _class(name: str) -> str:
+        """`class:abuse#3` -> abuse."""
         return name.split(":")[1].split("#")[0] if name.startswith("class:") else name.split("#")[0]
 
     def _escalate(self, label: str, doc: Doc) -> str:
@@ -318,6 +355,11 @@ class SafetyDetector:
                             if alternative and not alternative.startswith(("@", GAP, "=")):
                                 words.add(alternative)
         return words
+
+
+def _is_whole(doc: Doc, start: int, end: int) -> bool:
+    """Nothing but punctuation and emoji outside doc[start:end]."""
+    return not any(t.is_alpha or t.like_num for t in (*doc[:start], *doc[end:]))
 
 
 def expand(pattern: str) -> List[List[str]]:

@@ -35,3 +35,16 @@ def test_reads_the_client_region_from_metadata(metadata, region):
     # The widget's "Other" sends INTL: anything that is not a region with its
     # own file gets the international directories, never the default's 911.
     assert client_region(metadata) == region
+
+
+@pytest.mark.parametrize(
+    "text, region",
+    [
+        ("he broke my glasses when I said no. I'm in Belfast.", "GB"),
+        ("I am student from India living in Melbourne, my partner takes my money", "AU"),
+        ("My girlfriend and I live in Newcastle, NSW, together two years", "AU"),
+        ("I'm from Pakistan, working in Dubai", "INTL"),
+    ],
+)
+def test_where_the_person_lives_wins(text, region):
+    assert default_finder().stated(text) == region

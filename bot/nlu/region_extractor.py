@@ -24,6 +24,16 @@ FIRST_PERSON = {"i", "i'm", "im", "we", "we're", "me", "'m", "'re"}
 LOCATING = {"in", "from", "live", "living", "based", "located", "staying", "near", "at"}
 NEGATION = {"not", "n't", "dont", "nt", "never", "no"}
 WINDOW = 5  # tokens before a place name that may say "I'm in" or "not"
+QUALIFIER_GAP = 2   # "Newcastle, NSW", "Perth Australia": the second names the region
+SENTENCE_END = {".", "!", "?", ";"}
+
+
+def _same_sentence(tokens) -> set:
+    """Words of the window after the last sentence end ("I said no. I'm in
+    Belfast" is not a negation of Belfast)."""
+    words = [t.lower_ for t in tokens]
+    ends = [i for i, w in enumerate(words) if w in SENTENCE_END]
+    return set(words[ends[-1] + 1:] if ends else words)
 
 
 class RegionFinder:
@@ -38,17 +48,24 @@ class RegionFinder:
         doc = english().make_doc(text.lower())
         if any(t.lower_ == "wrong" for t in doc) and any(t.lower_ in ("country", "region") for t in doc):
             return INTERNATIONAL
-        for match_id, start, end in self._matcher(doc):
-            before = {t.lower_ for t in doc[max(0, start - WINDOW):start]}
+        matches = sorted(self._matcher(doc), key=lambda m: (m[1], -m[2]))
+        found = []   # (strength, region): where the person lives beats where they are from
+        for index, (match_id, start, end) in enumerate(matches):
+            following = matches[index + 1] if index + 1 < len(matches) else None
+            if following and following[0] != match_id and 0 <= following[1] - end <= QUALIFIER_GAP:
+                continue   # "Newcastle, NSW": the place that follows says which one
+            before = _same_sentence(doc[max(0, start - WINDOW):start])
             whole_message = start == 0 and end == len(doc) or len(doc) <= end + 1 and start <= 1
             if not (whole_message or before & FIRST_PERSON or before & {"based", "located", "living"}):
                 continue
             if not (whole_message or before & LOCATING):
                 continue
             if before & NEGATION:
-                return INTERNATIONAL
-            return english().vocab.strings[match_id]
-        return None
+                found.append((2, INTERNATIONAL))
+                continue
+            strength = 1 if before & LOCATING <= {"from"} else 2
+            found.append((strength, english().vocab.strings[match_id]))
+        return max(found, key=lambda f: f[0])[1] if found else None
 
 
 def client_region(metadata: Any) -> Optional[str]:

@@ -36,6 +36,7 @@ ING = "+ing"          # `hit+ing`: only the progressive form ("hitting", "hittin
 FUZZY_MIN_LENGTH = 5
 
 FINDING_SECTIONS = ("class:", CHECK_IN_SECTION)
+NAMED_ONLY = "abuse_named"   # rules that only name abuse; a frame (study, fiction) cancels them
 WHOLE = "^ "   # a pattern that must be the whole message
 
 # Each token's key is stored as its NORM, which the Matcher checks natively (fast).
@@ -182,7 +183,8 @@ class KeyNormaliser:
             })
             for position in candidates:   # the first target in order, as a scan would find
                 form = self._fuzzy_targets[position]
-                if within_one_edit(lower, form):
+                # and the same first two letters: "tickling" is not "tackling"
+                if lower[:2] == form[:2] and within_one_edit(lower, form):
                     return self.forms[form]
         return self._lemmas.get(lower, lower)
 
@@ -198,6 +200,7 @@ class SafetyDetector:
         for name, patterns in (rules.get("check_in") or {}).items():
             sections[f"{CHECK_IN_SECTION}{name}"] = patterns
         sections["everyday"] = rules.get("everyday", [])
+        sections["frames"] = rules.get("frames", [])
         sections["urgency"] = rules.get("urgency", [])
         self._outranks = {(r["class"], r["over"]) for r in rules.get("outranks", [])}
         self._keys = KeyNormaliser(self._all_words(sections))
@@ -262,6 +265,8 @@ class SafetyDetector:
         if not crisis:
             return self._check_in(fired)
         found = {self._class(name) for name in crisis}
+        if found == {NAMED_ONLY} and any(n.startswith("frames") for n in fired):
+            return self._check_in(fired)   # abuse as a topic of study, fiction or news
         labels = {self._escalate(label, doc) for label in found}
         if labels & ESCALATES_WHEN_URGENT and any(n.startswith("urgency") for n in fired):
             labels.add("immediate_danger")

@@ -12,7 +12,8 @@ MODEL := models/current.tar.gz
 # bot/deploy/ holds deployment files, not training inputs.
 TRAINING_INPUTS := config.yml domain.yml \
 	$(shell find data bot -path bot/deploy -prune -o -name '*.yml' -print 2>/dev/null) \
-	$(wildcard bot/*.py bot/nlu/*.py)
+	$(wildcard bot/*.py bot/nlu/*.py) \
+	tests/eval/safety_set.yml $(filter-out %first-scores.yml,$(wildcard tests/eval/blind/*.yml))
 
 .PHONY: help install system-deps train run shell test validate test-stories eval-nlu eval-safety eval-blind eval-behaviour bench clean
 

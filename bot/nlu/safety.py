@@ -282,19 +282,6 @@ class SafetyDetector:
                 return SafetyFinding(label, rules)
         return None
 
-    def has_crisis_words(self, text: str) -> bool:
-        """Whether the message uses crisis vocabulary outside an everyday idiom."""
-        doc = self._parse(text)
-        everyday = [
-            (s, e) for m, s, e in self._matcher(doc)
-            if doc.vocab.strings[m].startswith("everyday")
-        ]
-        signal = self._group_keys("CRISIS_WORDS") | self._group_keys("VIOLENCE")
-        return any(
-            token.norm_ in signal and not any(s <= token.i < e for s, e in everyday)
-            for token in doc
-        )
-
     def _fired(self, matches: list) -> Set[str]:
         """Rules all of whose `&` parts matched somewhere."""
         parts: Dict[str, Set[int]] = {}

@@ -1,23 +1,21 @@
 """Rasa NLU component: the safety net has the last word on the intent.
 
-Runs last in the NLU pipeline. When the deterministic detector
-(bot/nlu/safety.py) finds a crisis, the message gets that crisis intent with
-confidence 1.0, whatever was predicted: a message about danger, abuse or
-self-harm must never fall through to an FAQ or a fallback.
-
-Self-harm found together with abuse or danger gets a combined intent, whose
-rule gives both sets of resources.
-
-When the detector finds an ambiguous cue ("tired of living like this", "he's
-here"), the message gets a check-in intent: the assistant asks directly ("Are
-you safe right now?") with buttons to the crisis reply, as crisis lines do.
-
-When the detector finds nothing, a crisis intent of the classifier alone is
-kept only if it is confident and the message uses crisis vocabulary outside an
-everyday idiom; a less confident one (the uncertain middle) becomes a check-in;
-below that the next intent of the ranking stands (the classifier alone
-mistakes everyday talk such as "i'm dying to know how it ends" for a crisis far
-too often: docs/safety-regression.md).
+Runs last in the NLU pipeline and decides, in this order:
+1. The deterministic detector (bot/nlu/safety.py) finds a crisis: that crisis
+   intent, whatever was predicted. A message about danger, abuse or self-harm
+   must never fall through to an FAQ or a fallback. Self-harm found together
+   with abuse or danger gets a combined intent, whose rule gives both sets of
+   resources.
+2. The learnt crisis classifier (bot/nlu/crisis_classifier.py) is confident
+   (`crisis_threshold`): its crisis intent.
+3. The detector finds an ambiguous cue ("tired of living like this", "he's
+   here"), or the classifier is in the uncertain middle (`check_in_threshold`):
+   a check-in intent, so the assistant asks directly ("Are you safe right
+   now?") with buttons to the crisis reply, as crisis lines do.
+4. Otherwise a crisis intent of the intent classifier (DIET) alone is not
+   trusted (it mistakes everyday talk such as "i'm dying to know how it ends"
+   for a crisis far too often): the next intent of its ranking stands, or the
+   fallback.
 """
 from typing import Any, Dict, List, Optional
 
@@ -25,6 +23,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.rule_based import RuleBasedComponent
+from bot.nlu.crisis_classifier import OUTPUT as LEARNT
 from bot.nlu.safety import CHECK_INS, PRIORITY, SafetyDetector, SafetyFinding, default_detector
 
 INTENT_PREFIX = "safety_"
@@ -33,6 +32,9 @@ COMBINED = "_and_"
 # Self-harm with any of these gets both sets of resources, and so does
 # immediate danger with self-harm (data/rules/safety.yml).
 WITH_SELF_HARM = ("high_danger", "sexual_violence", "abuse")
+
+
+CHECK_IN_INTENTS = CHECK_INS + ("check_in_abuse",)
 
 
 def crisis_of(intent_name: Optional[str]) -> Optional[str]:
@@ -55,7 +57,10 @@ def intent_for(finding: SafetyFinding) -> str:
 
 
 def check_in_for(crisis: str) -> str:
-    return "check_in_self_harm" if crisis == "self_harm" else "check_in_danger"
+    """The question to ask about a class the assistant is unsure of."""
+    if crisis == "self_harm":
+        return "check_in_self_harm"
+    return "check_in_danger" if crisis == "immediate_danger" else "check_in_abuse"
 
 
 @DefaultV1Recipe.register(
@@ -65,10 +70,10 @@ class SafetyNet(RuleBasedComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {
-            # a crisis intent from the classifier alone needs this confidence
-            "classifier_threshold": 0.9,
-            # from here up to classifier_threshold it asks instead (a check-in)
-            "check_in_threshold": 0.6,
+            # the learnt classifier's crisis probability for a crisis reply
+            "crisis_threshold": 0.9,
+            # from here up to crisis_threshold the assistant asks (a check-in)
+            "check_in_threshold": 0.5,
             # below this, a demoted message gets the fallback reply
             "fallback_threshold": 0.45,
         }
@@ -76,18 +81,18 @@ class SafetyNet(RuleBasedComponent):
     @classmethod
     def from_config(cls, config: Dict[str, Any]) -> "SafetyNet":
         return cls(
-            default_detector(), config["classifier_threshold"], config["fallback_threshold"],
-            config["check_in_threshold"],
+            default_detector(), config["crisis_threshold"], config["check_in_threshold"],
+            config["fallback_threshold"],
         )
 
     def __init__(
-        self, detector: SafetyDetector, classifier_threshold: float, fallback_threshold: float,
-        check_in_threshold: float = 1.0,
+        self, detector: SafetyDetector, crisis_threshold: float, check_in_threshold: float,
+        fallback_threshold: float,
     ) -> None:
         self._detector = detector
-        self._classifier_threshold = classifier_threshold
-        self._fallback_threshold = fallback_threshold
+        self._crisis_threshold = crisis_threshold
         self._check_in_threshold = check_in_threshold
+        self._fallback_threshold = fallback_threshold
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -98,27 +103,26 @@ class SafetyNet(RuleBasedComponent):
 
     def _decide(self, message: Message, text: str) -> None:
         finding = self._detector.assess(text)
-        if finding is not None:
+        if finding is not None and finding.crisis:
             self._set_intent(message, {"name": intent_for(finding), "confidence": 1.0})
             return
-        predicted = message.get("intent") or {}
-        crisis = crisis_of(predicted.get("name"))
-        if not crisis and predicted.get("name") not in CHECK_INS:
-            return
-        confidence = predicted.get("confidence", 0.0)
-        crisis_words = self._detector.has_crisis_words(text)
-        if crisis and confidence >= self._classifier_threshold and crisis_words:
-            return
-        if confidence >= self._check_in_threshold and crisis_words:
-            self._set_intent(message, {"name": check_in_for(crisis) if crisis else predicted["name"],
-                                       "confidence": confidence})
-            return
-        self._set_intent(message, self._next_non_crisis(message))
+        learnt = message.get(LEARNT) or {}
+        probability = learnt.get("crisis_probability", 0.0)
+        if probability >= self._crisis_threshold:
+            self._set_intent(message, {"name": INTENT_PREFIX + learnt["label"], "confidence": probability})
+        elif finding is not None:
+            self._set_intent(message, {"name": finding.label, "confidence": 1.0})
+        elif probability >= self._check_in_threshold:
+            self._set_intent(message, {"name": check_in_for(learnt["label"]), "confidence": probability})
+        else:
+            predicted = (message.get("intent") or {}).get("name")
+            if crisis_of(predicted) or predicted in CHECK_IN_INTENTS:
+                self._set_intent(message, self._next_non_crisis(message))
 
     def _next_non_crisis(self, message: Message) -> Dict[str, Any]:
         ranking = [
             r for r in message.get("intent_ranking", [])
-            if not crisis_of(r.get("name")) and r.get("name") not in CHECK_INS
+            if not crisis_of(r.get("name")) and r.get("name") not in CHECK_IN_INTENTS
         ]
         if ranking and ranking[0].get("confidence", 0.0) >= self._fallback_threshold:
             return {"name": ranking[0]["name"], "confidence": ranking[0]["confidence"]}

@@ -1,0 +1,165 @@
+"""Rasa NLU component: how likely a message is a crisis, learnt from examples.
+
+The deterministic safety net (bot/nlu/safety.py) finds what its rules name; people
+say the same things in more ways than rules can list. This component learns
+from labelled messages, the crisis intents of data/nlu/ and the labelled sets
+named in `labelled_sets` (the regression set and blind sets whose first score
+is already recorded), which crisis class a message is, and sets
+`crisis_classifier` = {"label": ..., "crisis_probability": p} for the safety net
+(bot/nlu/safety_net.py) to decide on: a crisis reply when p is high, a check-in
+question in the uncertain middle. It never removes a finding of the net.
+
+A logistic regression over hashed character and word n-grams: small (no
+vocabulary kept in memory), quick to train, and its probabilities can be given
+thresholds for the asymmetric cost of a miss. Trained with the model and stored
+in it, so a model carries exactly the classifier it was evaluated with.
+"""
+import hashlib
+import pickle
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.safety import PRIORITY
+from bot.paths import REPO_ROOT
+from bot.yaml_files import read_yaml
+
+OUTPUT = "crisis_classifier"
+NONE = "none"
+INTENT_PREFIX = "safety_"
+MODEL_FILE = "crisis_classifier.pkl"
+
+Example = Tuple[str, str]   # text, label (a crisis class or "none")
+
+
+def label_of_intent(intent: Optional[str]) -> str:
+    """A safety_ intent's class (the first of a combination), else none."""
+    if intent and intent.startswith(INTENT_PREFIX):
+        label = intent[len(INTENT_PREFIX):].split("_and_")[0]
+        if label in PRIORITY:
+            return label
+    return NONE
+
+
+def read_labelled_set(relative_path: str) -> List[Example]:
+    """Examples of a labelled YAML set: the regression set (`examples`) or a
+    blind set (`cases`, whose non-crisis labels all count as none)."""
+    data = read_yaml(REPO_ROOT / relative_path)
+    examples = []
+    for raw in data.get("examples") or data.get("cases") or []:
+        text = (raw.get("turns") or [raw.get("text")])[-1]
+        label = raw["label"] if raw["label"] in PRIORITY else NONE
+        if text:
+            examples.append((str(text), label))
+    return examples
+
+
+def build_pipeline(c: float, features: int):
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    def hashed(**options):
+        return make_pipeline(
+            HashingVectorizer(n_features=features, alternate_sign=False, norm=None, **options),
+            TfidfTransformer(sublinear_tf=True),
+        )
+
+    return make_pipeline(
+        make_union(
+            hashed(analyzer="char_wb", ngram_range=(2, 5), lowercase=True),
+            hashed(analyzer="word", ngram_range=(1, 2), lowercase=True),
+        ),
+        LogisticRegression(C=c, max_iter=3000, class_weight="balanced"),
+    )
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+)
+class CrisisClassifier(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            "labelled_sets": [],   # paths from the repository root
+            "C": 10.0,
+            "features": 2 ** 17,   # per n-gram kind: ~12 MB of weights in the Rasa server
+        }
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The labelled sets are read from files, not from the graph: a change
+        to them must retrain the classifier, not reuse the cached one."""
+        digest = hashlib.sha256()
+        for path in config.get("labelled_sets", []):
+            digest.update((REPO_ROOT / path).read_bytes())
+        return digest.hexdigest()
+
+    @classmethod
+    def create(
+        cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "CrisisClassifier":
+        return cls(config, model_storage, resource)
+
+    def __init__(
+        self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+        pipeline: Any = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._pipeline = pipeline
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [
+            (m.get("text"), label_of_intent(m.get("intent")))
+            for m in training_data.intent_examples if m.get("text")
+        ]
+        for path in self._config["labelled_sets"]:
+            examples += read_labelled_set(path)
+        self._pipeline = build_pipeline(self._config["C"], self._config["features"])
+        self._pipeline.fit([t for t, _ in examples], [label for _, label in examples])
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / MODEL_FILE).write_bytes(pickle.dumps(self._pipeline))
+        return self._resource
+
+    @classmethod
+    def load(
+        cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext, **kwargs: Any,
+    ) -> "CrisisClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                pipeline = pickle.loads((directory / MODEL_FILE).read_bytes())
+        except (ValueError, FileNotFoundError):
+            pipeline = None   # not trained (a model without NLU data)
+        return cls(config, model_storage, resource, pipeline)
+
+    def predict(self, texts: List[str]) -> List[Dict[str, Any]]:
+        if self._pipeline is None:
+            return [{"label": NONE, "crisis_probability": 0.0} for _ in texts]
+        classes = list(self._pipeline.classes_)
+        results = []
+        for row in self._pipeline.predict_proba(texts):
+            crisis = [(p, c) for p, c in zip(row, classes) if c != NONE]
+            probability, label = max(crisis)
+            results.append({
+                "label": label,
+                "crisis_probability": round(float(1.0 - row[classes.index(NONE)]), 4),
+            })
+        return results
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        texts = [(m, m.get("text")) for m in messages if m.get("text")]
+        for (message, _), result in zip(texts, self.predict([t for _, t in texts])):
+            message.set(OUTPUT, result, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,82 @@
+"""The learnt crisis classifier and the safety net's decision order."""
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.crisis_classifier import OUTPUT, CrisisClassifier, label_of_intent, read_labelled_set
+from bot.nlu.safety import default_detector
+from bot.nlu.safety_net import SafetyNet
+
+CRISIS = ["he hits me every night", "my husband beats me", "she punches me when she's drunk",
+          "i want to end my life", "i'm going to take all my pills tonight", "i don't want to be alive"]
+BENIGN = ["what are the signs of a power imbalance", "how do i talk to my partner about chores",
+          "we argue about money sometimes", "my team got beaten at football", "what causes it",
+          "is it normal to disagree about holidays"]
+
+
+def training_data() -> TrainingData:
+    intents = ["safety_abuse"] * 3 + ["safety_self_harm"] * 3 + ["ask_signs"] * 6
+    return TrainingData([Message(data={"text": t, "intent": i}) for t, i in zip(CRISIS + BENIGN, intents)])
+
+
+@pytest.fixture(scope="module")
+def storage(tmp_path_factory) -> LocalModelStorage:
+    return LocalModelStorage(tmp_path_factory.mktemp("storage"))
+
+
+def context() -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), "test")
+
+
+def test_trains_stores_and_loads_with_the_model(storage):
+    resource = Resource("crisis_classifier")
+    config = {**CrisisClassifier.get_default_config(), "features": 2 ** 12}
+    CrisisClassifier.create(config, storage, resource, context()).train(training_data())
+    loaded = CrisisClassifier.load(config, storage, resource, context())
+    [abuse, benign] = loaded.predict(["my husband beats me at night", "how do we talk about chores"])
+    assert abuse["label"] == "abuse" and abuse["crisis_probability"] > benign["crisis_probability"]
+    [message] = loaded.process([Message(data={"text": "he hits me"})])
+    assert 0.0 <= message.get(OUTPUT)["crisis_probability"] <= 1.0
+
+
+def test_an_untrained_classifier_says_nothing_is_a_crisis(storage):
+    empty = CrisisClassifier.load(CrisisClassifier.get_default_config(), storage, Resource("none"), context())
+    assert empty.predict(["he hits me"]) == [{"label": "none", "crisis_probability": 0.0}]
+
+
+def test_labels_come_from_safety_intents_and_labelled_sets():
+    assert label_of_intent("safety_self_harm_and_abuse") == "self_harm"
+    assert label_of_intent("ask_signs") == label_of_intent(None) == "none"
+    labels = {label for _, label in read_labelled_set("tests/eval/safety_set.yml")}
+    assert labels == {"none", "immediate_danger", "self_harm", "high_danger", "sexual_violence", "abuse"}
+
+
+def decide(text: str, probability: float, label: str = "abuse", intent: str = "ask_signs") -> str:
+    net = SafetyNet(default_detector(), crisis_threshold=0.9, check_in_threshold=0.5, fallback_threshold=0.45)
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
+                            "intent_ranking": [{"name": intent, "confidence": 0.8},
+                                               {"name": "ask_causes", "confidence": 0.1}],
+                            OUTPUT: {"label": label, "crisis_probability": probability}})
+    net.process([message])
+    return message.get("intent")["name"]
+
+
+@pytest.mark.parametrize("text, probability, label, intent, expected", [
+    # the net's finding stands whatever the classifiers say
+    ("he strangled me last year", 0.0, "abuse", "ask_signs", "safety_high_danger"),
+    # a confident classifier gives the crisis reply
+    ("things at home are rough, he went for me again", 0.95, "abuse", "ask_signs", "safety_abuse"),
+    # the uncertain middle asks, with the question for the class
+    ("things are rough at home", 0.6, "abuse", "ask_signs", "check_in_abuse"),
+    ("i'm so done with all of it", 0.6, "self_harm", "ask_signs", "check_in_self_harm"),
+    # a cue the net asks about
+    ("tired of living like this", 0.1, "self_harm", "ask_signs", "check_in_self_harm"),
+    # below both: the intent classifier's answer, and its crisis guesses are not trusted alone
+    ("what causes a power imbalance", 0.1, "abuse", "ask_causes", "ask_causes"),
+    ("i'm dying to know how it ends", 0.2, "self_harm", "safety_self_harm", "nlu_fallback"),
+])
+def test_the_safety_net_decides_in_order(text, probability, label, intent, expected):
+    assert decide(text, probability, label, intent) == expected

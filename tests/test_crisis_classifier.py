@@ -55,7 +55,7 @@ def test_labels_come_from_safety_intents_and_labelled_sets():
 
 
 def decide(text: str, probability: float, label: str = "abuse", intent: str = "ask_signs") -> str:
-    net = SafetyNet(default_detector(), crisis_threshold=0.9, check_in_threshold=0.5, fallback_threshold=0.45)
+    net = SafetyNet(default_detector(), crisis_threshold=0.8, check_in_threshold=0.5, fallback_threshold=0.45)
     message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
                             "intent_ranking": [{"name": intent, "confidence": 0.8},
                                                {"name": "ask_causes", "confidence": 0.1}],
@@ -67,7 +67,7 @@ def decide(text: str, probability: float, label: str = "abuse", intent: str = "a
 @pytest.mark.parametrize("text, probability, label, intent, expected", [
     # the net's finding stands whatever the classifiers say
     ("he strangled me last year", 0.0, "abuse", "ask_signs", "safety_high_danger"),
-    # a confident classifier gives the crisis reply
+    # a confident classifier gives the crisis reply (0.8 and up)
     ("things at home are rough, he went for me again", 0.95, "abuse", "ask_signs", "safety_abuse"),
     # the uncertain middle asks, with the question for the class
     ("things are rough at home", 0.6, "abuse", "ask_signs", "check_in_abuse"),

@@ -71,7 +71,7 @@ class SafetyNet(RuleBasedComponent):
     def get_default_config() -> Dict[str, Any]:
         return {
             # the learnt classifier's crisis probability for a crisis reply
-            "crisis_threshold": 0.9,
+            "crisis_threshold": 0.8,
             # from here up to crisis_threshold the assistant asks (a check-in)
             "check_in_threshold": 0.5,
             # below this, a demoted message gets the fallback reply

@@ -1,5 +1,5 @@
 """The rasa-sdk action server: thin wrappers around bot/."""
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -9,22 +9,30 @@ from bot.answers import answer_question, behaviour_answer
 from bot.behaviour import default_matcher
 from bot.content_model import default_library
 from bot.nlu.safety import default_detector
+from bot.crisis import fill
 from bot.quiz import default_quiz, result_messages
 from bot.render import KIND
+from bot.resources import CLIENT_SLOT, STATED_SLOT, configured_default_region, region_for, resources_for
+
+DEFAULT_REGION = configured_default_region()
 
 DomainDict = Dict[Text, Any]
 Events = List[Dict[Text, Any]]
 
 
-def utter(dispatcher: CollectingDispatcher, message: Dict[Text, Any]) -> None:
-    """rasa-sdk takes a message's `custom` part (its kind) as `json_message`."""
+def utter(dispatcher: CollectingDispatcher, message: Dict[Text, Any], region: Optional[Text] = None) -> None:
+    """Fills the region's contacts into the text ({safety_line}); rasa-sdk
+    takes a message's `custom` part (its kind) as `json_message`."""
     message = dict(message)
+    if "{" in str(message.get("text", "")):
+        message["text"] = fill(str(message["text"]), resources_for(region))
     dispatcher.utter_message(json_message=message.pop(KIND, None), **message)
 
 
-def utter_all(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]]) -> None:
+def utter_all(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]], tracker: Tracker) -> None:
+    region = region_for(tracker.get_slot(STATED_SLOT), tracker.get_slot(CLIENT_SLOT), DEFAULT_REGION)
     for message in messages:
-        utter(dispatcher, message)
+        utter(dispatcher, message, region)
 
 
 def cleared_quiz_answers() -> Events:
@@ -47,7 +55,7 @@ class ActionAnswerTopic(Action):
             named_item_ids=[e.get("value") for e in message.get("entities", [])],
             last_topic=tracker.get_slot("last_topic"),
         )
-        utter_all(dispatcher, answer.messages)
+        utter_all(dispatcher, answer.messages, tracker)
         return [SlotSet("last_topic", answer.topic)]
 
 
@@ -65,7 +73,7 @@ class ActionCheckBehaviour(Action):
             dispatcher.utter_message(response=f"utter_crisis_{crisis.label}")
             return []
         answer = behaviour_answer(default_matcher().assess(text), default_library())
-        utter_all(dispatcher, answer.messages)
+        utter_all(dispatcher, answer.messages, tracker)
         return [SlotSet("last_topic", answer.topic)]
 
 
@@ -78,7 +86,7 @@ class ActionQuizResult(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         quiz = default_quiz()
         result = quiz.result({slot: tracker.get_slot(slot) for slot in quiz.slots})
-        utter_all(dispatcher, result_messages(result, quiz, default_library()))
+        utter_all(dispatcher, result_messages(result, quiz, default_library()), tracker)
         return cleared_quiz_answers()
 
 

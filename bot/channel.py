@@ -65,7 +65,7 @@ from bot.nlu.safety_net import INTENT_PREFIX
 from bot.rasa_fixes import freeze_loaded_objects  # and Rasa's speed fixes, with the channel
 from bot.render import KIND, Message, as_messages
 from bot.resources import resources_for
-from bot.training_importer import CLIENT_SLOT, STATED_SLOT, configured_default_region, region_for
+from bot.resources import CLIENT_SLOT, STATED_SLOT, configured_default_region, region_for
 
 logger = logging.getLogger(__name__)
 

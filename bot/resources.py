@@ -16,6 +16,9 @@ from bot.yaml_files import DataFileError, read_yaml, validate
 RESOURCES_DIR = PACKAGE_DIR / "resources"
 INTERNATIONAL = "INTL"
 DEFAULT_REGION = "US"
+# Slots that keep a conversation's region: what the person said, what the client sent.
+STATED_SLOT = "region_stated"
+CLIENT_SLOT = "region_client"
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,25 @@ def resources_for(region: Optional[str]) -> RegionResources:
     """The region's own resources, or the international directories."""
     regions = default_regions()
     return regions.get((region or "").upper(), regions[INTERNATIONAL])
+
+
+def region_for(stated: Optional[str], client: Optional[str], default: str) -> str:
+    """Whose crisis contacts a reply gives: the region the person stated, then
+    the one the client sent, then the operator's default. The crisis responses
+    (bot/training_importer.py) encode the same order as slot conditions."""
+    return stated or client or default
+
+
+def configured_default_region(config_path: Optional[Path] = None) -> str:
+    """The operator's default: `default_region` of this importer in config.yml."""
+    try:
+        config = read_yaml(config_path or PACKAGE_DIR.parent / "config.yml") or {}
+    except DataFileError:
+        return DEFAULT_REGION
+    for importer in config.get("importers") or []:
+        if isinstance(importer, dict) and str(importer.get("name", "")).endswith("ContentImporter"):
+            return str(importer.get("default_region", DEFAULT_REGION))
+    return DEFAULT_REGION
 
 
 def _region(path: Path, data: dict, own: Dict[str, Dict[str, Service]]) -> RegionResources:

@@ -10,7 +10,6 @@ operator's default (`default_region` of this importer in config.yml).
 Listed in config.yml under `importers`.
 """
 import warnings
-from pathlib import Path
 from typing import Dict, List, Optional, Text
 
 from rasa.shared.core.domain import Domain
@@ -20,14 +19,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.content_model import Library, default_library
 from bot.crisis import crisis_message, is_regional
-from bot.paths import REPO_ROOT
 from bot.render import as_response, escaped_for_rasa
-from bot.resources import DEFAULT_REGION, RegionResources, default_regions
-from bot.yaml_files import DataFileError, read_yaml
+from bot.resources import CLIENT_SLOT, DEFAULT_REGION, STATED_SLOT, RegionResources, default_regions
 
 FAQ_INTENT = "faq"
-STATED_SLOT = "region_stated"
-CLIENT_SLOT = "region_client"
 
 # Rasa needs a retrieval intent listed in domain.yml for the rules that use it,
 # then warns that the same intent came back from the NLU data when it merges
@@ -38,25 +33,6 @@ warnings.filterwarnings(
     message=f"The following duplicated intents have been found across multiple "
     f"domain files: {FAQ_INTENT}$",
 )
-
-
-def region_for(stated: Optional[str], client: Optional[str], default: str) -> str:
-    """Whose crisis contacts a reply gives: the region the person stated, then
-    the one the client sent, then the operator's default. The crisis responses
-    below encode the same order as slot conditions, for the Rasa server."""
-    return stated or client or default
-
-
-def configured_default_region(config_path: Path = REPO_ROOT / "config.yml") -> str:
-    """The operator's default: `default_region` of this importer in config.yml."""
-    try:
-        config = read_yaml(config_path) or {}
-    except DataFileError:
-        return DEFAULT_REGION
-    for importer in config.get("importers") or []:
-        if isinstance(importer, dict) and str(importer.get("name", "")).endswith("ContentImporter"):
-            return str(importer.get("default_region", DEFAULT_REGION))
-    return DEFAULT_REGION
 
 
 def content_responses(library: Library) -> Dict[Text, List[Dict]]:

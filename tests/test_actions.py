@@ -57,3 +57,19 @@ def test_bare_tell_more_without_history_asks_which_topic():
     assert messages[0]["text"].startswith(first_bubble("ask_which_topic"))
     assert messages[-1]["buttons"]
     assert events == [SlotSet("last_topic", None)]
+
+
+@pytest.mark.parametrize("slots, number", [({}, "(tel:911)"), ({"region_client": "GB"}, "(tel:999)"),
+                                          ({"region_client": "GB", "region_stated": "AU"}, "(tel:000)")])
+def test_a_warning_sign_answer_offers_the_region_line_in_one_sentence(slots, number):
+    """Concern: name the sign, and say in one line whom to call if it ever frightens."""
+    from actions.actions import ActionCheckBehaviour
+
+    state = json.loads((FIXTURES / "trackers" / "ask_signs.json").read_text())
+    state["latest_message"]["text"] = "my boyfriend goes through my phone every night"
+    state["slots"] = {**state.get("slots", {}), **slots}
+    dispatcher = CollectingDispatcher()
+    ActionCheckBehaviour().run(dispatcher, Tracker.from_dict(state), domain={})
+    text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert "That sounds like" in text and number in text and "{" not in text
+    assert all(m["custom"]["kind"] == "sign_check" for m in dispatcher.messages)

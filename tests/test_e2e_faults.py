@@ -121,7 +121,7 @@ def test_action_server_down_gives_a_clear_reply_and_crisis_replies_still_work(as
         replies = assistant.say(person, f"what are the signs of a power imbalance? {MARKER}")
         assert readable(replies)
         assert replies[0]["text"].startswith(opening("answers_unavailable"))
-        assert "If you are in danger, call [911](tel:911)." in texts(replies)
+        assert "If you're in danger, call [911](tel:911)." in texts(replies)
         assert HELPLINES in button_payloads(replies)
 
         # Crisis replies and the helplines are served by Rasa itself.

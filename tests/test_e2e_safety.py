@@ -95,7 +95,7 @@ def kinds(replies) -> list:
 @pytest.mark.parametrize(
     "message, kind",
     [("hello", "conversation"), ("what are the signs?", "answer"), ("he hit me", "crisis"),
-     ("my boyfriend reads all my messages, is that a warning sign?", "sign_check"),
+     ("my boyfriend makes all the decisions, is that a warning sign?", "sign_check"),
      ("zxqv blorf", "fallback"), ("tired of living like this", "check_in")],
 )
 def test_every_reply_says_what_it_is(assistant, message, kind):
@@ -118,7 +118,9 @@ def test_self_harm_and_abuse_together_get_both_sets_of_resources(assistant):
 
 @pytest.mark.parametrize("message, level, yes_reply", [
     ("tired of living like this", "self_harm", "I'm really glad you told me"),
-    ("hes here", "danger", "If you are in danger right now"),
+    # the question itself, whichever cue led to it (the learnt classifier may be sure of "he's here")
+    ("/check_in_danger", "danger", "If you are in danger right now"),
+    ("/check_in_abuse", "abuse", "Thank you for telling me. What you describe is abuse"),
 ])
 def test_an_ambiguous_cue_is_asked_about_and_yes_leads_to_the_crisis_reply(assistant, message, level, yes_reply):
     person = sender()

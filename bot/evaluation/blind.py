@@ -26,7 +26,6 @@ import subprocess
 import tempfile
 import urllib.request
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,7 +36,7 @@ import yaml
 from bot.paths import REPO_ROOT
 from bot.resources import INTERNATIONAL, RegionResources, default_regions
 from bot.services import LOOPBACK, action_server, free_port, rasa_server
-from bot.training_importer import configured_default_region
+from bot.resources import configured_default_region
 from bot.yaml_files import read_yaml
 
 BLIND_DIR = REPO_ROOT / "tests" / "eval" / "blind"

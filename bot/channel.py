@@ -403,12 +403,13 @@ class GuardedRestInput(RestInput):
 
         agent = getattr(request.app.ctx, "agent", None)
         sender, text = incoming.sender, incoming.text
-        region = client_region(incoming.metadata) or self.default_region
         verdict = self.limiter.check(sender, min(len(text), self.settings.scan_characters))
         if verdict != SenderRateLimiter.OK:
-            # Crisis is never rate-limited: the whole message is scanned, as any
-            # message is, and a crisis or a request for help goes through.
-            excerpt = await self._most_urgent_excerpt(text)
+            # Crisis is never rate-limited: a crisis or a request for help goes
+            # through. A limited sender's message is scanned as any message is;
+            # past the hard limit only its first window, so a flood stays cheap.
+            scanned = text if verdict == SenderRateLimiter.LIMITED else text[: self.settings.max_characters]
+            excerpt = await self._most_urgent_excerpt(scanned)
             if excerpt is None and not await self._asks_for_help(agent, text):
                 logger.info(
                     "rate limit: a sender went over %d messages or %d characters in %g s",
@@ -417,18 +418,18 @@ class GuardedRestInput(RestInput):
                 )
                 headers = {"Retry-After": str(self.limiter.retry_after(sender))}
                 return self._reply(
-                    429, self.notices.render(TOO_FAST, region, sender), "too many messages", headers
+                    429, self.notices.render(TOO_FAST, await self._region(agent, incoming), sender), "too many messages", headers
                 )
             logger.info("rate limit: a crisis message went through")
             text = excerpt or text[: self.settings.max_characters]
 
         if not text:
             logger.info("empty message")
-            return self._reply(200, self.notices.render(EMPTY, region, sender))
+            return self._reply(200, self.notices.render(EMPTY, await self._region(agent, incoming), sender))
 
         if agent is None or not agent.is_ready():
             logger.error("a message arrived before the model was loaded")
-            return self._reply(503, self.notices.render(UNAVAILABLE, region, sender), "not ready")
+            return self._reply(503, self.notices.render(UNAVAILABLE, await self._region(agent, incoming), sender), "not ready")
 
         if len(text) <= self.settings.max_characters:
             status, replies = await self._converse(on_new_message, agent, incoming, text)
@@ -443,7 +444,7 @@ class GuardedRestInput(RestInput):
         if excerpt:
             status, replies = await self._converse(on_new_message, agent, incoming, excerpt)
         return self._reply(
-            status, replies + self.notices.render(TOO_LONG, region, sender),
+            status, replies + self.notices.render(TOO_LONG, await self._region(agent, incoming), sender),
             "internal error" if status == 500 else None,
         )
 
@@ -482,7 +483,7 @@ class GuardedRestInput(RestInput):
             notice = SLOW if turn.action_failure == SLOW else UNAVAILABLE
             replies += self.notices.render(notice, region, incoming.sender)
         elif not replies:
-            replies = self.notices.render(NO_REPLY, None, incoming.sender)
+            replies = self.notices.render(NO_REPLY, await self._region(agent, incoming), incoming.sender)
         return (500 if failed else 200), replies
 
     async def _asks_for_help(self, agent: Any, text: str) -> bool:
@@ -536,7 +537,7 @@ class GuardedRestInput(RestInput):
         """The region crisis replies would use: what the person said, then what
         the client sent, then the operator's default."""
         try:
-            tracker = await agent.tracker_store.retrieve(incoming.sender)
+            tracker = await agent.tracker_store.retrieve(incoming.sender) if agent is not None else None
         except Exception:   # the tracker store may be what failed
             logger.debug("no tracker for the region of a notice", exc_info=True)
             tracker = None

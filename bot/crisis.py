@@ -14,6 +14,7 @@ from bot.render import Message, buttons_for, tagged
 from bot.resources import Contact, RegionResources, Service
 
 LOCAL_EMERGENCY = "your local emergency number"
+PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
 def link(contact: Contact) -> str:
@@ -96,10 +97,10 @@ def fill(template: str, region: RegionResources) -> str:
     values = {name: render(region) for name, render in PLACEHOLDERS.items()}
     lines = []
     for line in template.split("\n"):
-        names = re.findall(r"{(\w+)}", line)
+        names = [n for n in PLACEHOLDER.findall(line) if n in values]
         if names and not any(values[n] for n in names):
             continue
-        lines.append(line.format(**values))
+        lines.append(PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), line))
     return "\n".join(lines).strip()
 
 

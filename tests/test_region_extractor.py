@@ -48,3 +48,15 @@ def test_reads_the_client_region_from_metadata(metadata, region):
 )
 def test_where_the_person_lives_wins(text, region):
     assert default_finder().stated(text) == region
+
+
+@pytest.mark.parametrize(
+    "text, region",
+    [
+        ("I live in Dublin, not London", "IE"),
+        ("I'm not in the UK, I'm in Ireland", "IE"),
+        ("I'm from Ireland, live in England now", "GB"),
+    ],
+)
+def test_places_in_one_sentence(text, region):
+    assert default_finder().stated(text) == region

@@ -171,3 +171,41 @@ def test_the_rule_index_spares_most_benign_messages_the_matcher():
     benign = [e.text for e in load_examples() if e.label == NONE]
     spared = [t for t in benign if not detector._class_rules.could_fire(detector._parse(t))]
     assert len(spared) > 0.6 * len(benign)
+
+
+# Found in review: everyday exceptions must not swallow real crises, and new
+# rules must not fire on ordinary sentences.
+REVIEW_CRISES = [
+    "he choked me out last night", "i got beaten by my boyfriend", "i got battered last night by him",
+    "he will kill me if i'm late home again", "he'll strangle me if i touch his phone",
+    "my dad said he would kill me", "my mum's boyfriend is going to kill me",
+    "when the baby cries he hits me", "he watches football then beats me", "I'm not safe",
+    "no i'm not safe", "he raped me and i want to die", "my husband outside with gun",
+    "My wife beat me for 6 years. I am standing on the balcony now.",
+]
+REVIEW_ORDINARY = [
+    "I have to leave now, thanks", "gotta run now", "I'm going for my driving test",
+    "he's breaking up with me", "he's throwing up", "i'm stuck in my room revising",
+    "he came home with a bottle in his hand", "should I tell him i'm sorry?", "thanks for everything, bye",
+    "what's the easiest way to tell him", "I'm at the platform now", "my notes are done for the exam",
+    "I broke up with him so I won't have to see him anymore", "i banged my head on the door",
+    "i hope i never see him again", "he said petrol is too expensive", "he left his glass on the table again",
+    "he cleaned the knives after dinner", "we're going in the sea tomorrow",
+    "since we broke up i can't find my keys", "i took it off", "I sent a photo to the group chat",
+    "she shared a video of me singing", "it really touched me when he said sorry", "my toddler got into my bed",
+    "when i was a kid my brother and i did everything together", "i took my medication this morning",
+    "i broke my glasses", "i didn't fall asleep till 3am", "I called him it went to voicemail",
+    "i changed my phone passcode", "i check my phone every five minutes", "the baby is on a schedule",
+    "I broke my leg so I can't drive", "I checked the receipts",
+    "i've got a plan for how to raise it with him", "we set a date for the wedding",
+]
+
+
+@pytest.mark.parametrize("text", REVIEW_CRISES)
+def test_everyday_exceptions_never_swallow_a_crisis(text):
+    assert default_detector().detect(text) is not None, text
+
+
+@pytest.mark.parametrize("text", REVIEW_ORDINARY)
+def test_ordinary_sentences_raise_nothing(text):
+    assert default_detector().assess(text) is None, text

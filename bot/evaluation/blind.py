@@ -33,16 +33,17 @@ from typing import Dict, List, Optional, Sequence
 
 import yaml
 
+from bot.nlu.region_extractor import ISO_ALIASES
+from bot.nlu.safety import PRIORITY
 from bot.paths import REPO_ROOT
-from bot.resources import INTERNATIONAL, RegionResources, default_regions
+from bot.resources import INTERNATIONAL, RegionResources, configured_default_region, default_regions
 from bot.services import LOOPBACK, action_server, free_port, rasa_server
-from bot.resources import configured_default_region
 from bot.yaml_files import read_yaml
 
 BLIND_DIR = REPO_ROOT / "tests" / "eval" / "blind"
 FIRST_SCORES = BLIND_DIR / "first-scores.yml"
 REPORT = REPO_ROOT / "docs" / "safety-evaluation.md"
-CRISIS = ("immediate_danger", "self_harm", "high_danger", "sexual_violence", "abuse")
+CRISIS = PRIORITY
 NOT_CRISIS = ("concern", "friction", "question", "near_miss", "other")
 # Which line a crisis reply of each class must show beside the emergency
 # number: the first role the region has, in the order the templates use
@@ -157,8 +158,7 @@ def post(url: str, sender: str, text: str, region: Optional[str]) -> List[Dict]:
 def expected_region(case: Case, default_region: str) -> RegionResources:
     regions = default_regions()
     code = (case.region or default_region).upper()
-    code = "GB" if code == "UK" else code
-    return regions.get(code, regions[INTERNATIONAL])
+    return regions.get(ISO_ALIASES.get(code, code), regions[INTERNATIONAL])
 
 
 def shows_right_numbers(replies: List[Dict], case: Case, region: RegionResources) -> bool:
@@ -232,10 +232,21 @@ def commit_id() -> str:
         return "unknown"
 
 
+def trained_on() -> List[str]:
+    """The blind sets the learnt crisis classifier is trained on (config.yml)."""
+    for component in read_yaml(REPO_ROOT / "config.yml").get("pipeline") or []:
+        if str(component.get("name", "")).endswith("CrisisClassifier"):
+            return [Path(p).stem for p in component.get("labelled_sets", [])]
+    return []
+
+
 def record_first_scores(scores: List[SetScore]) -> Dict[str, Dict]:
-    """Adds the sets scored for the first time; never changes a recorded one."""
+    """Adds the sets scored for the first time; never changes a recorded one.
+    A set the model was trained on cannot have a first (blind) score."""
     recorded = (read_yaml(FIRST_SCORES) if FIRST_SCORES.exists() else None) or {}
     for score in scores:
+        if score.name not in recorded and score.name in trained_on():
+            raise SystemExit(f"{score.name} is training data (config.yml) and was never scored blind")
         if score.name not in recorded:
             recorded[score.name] = {
                 "date": date.today().isoformat(), "commit": commit_id(), **score.figures()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from bot.nlu.safety import PRIORITY, default_detector
-from bot.nlu.safety_net import crisis_of
+from bot.nlu.safety import crisis_of
 from bot.paths import REPO_ROOT
 from bot.yaml_files import read_yaml
 

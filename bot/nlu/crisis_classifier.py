@@ -25,25 +25,25 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.safety import PRIORITY
+from bot.nlu.safety import PRIORITY, crisis_of
 from bot.paths import REPO_ROOT
 from bot.yaml_files import read_yaml
 
 OUTPUT = "crisis_classifier"
 NONE = "none"
-INTENT_PREFIX = "safety_"
 MODEL_FILE = "crisis_classifier.pkl"
 
 Example = Tuple[str, str]   # text, label (a crisis class or "none")
 
 
+# Answers to the check-in questions and ambiguous cues: neither a crisis nor
+# its absence, so they teach the classifier nothing.
+NOT_LEARNT = ("check_in_danger", "check_in_self_harm", "check_in_abuse", "deny_crisis")
+
+
 def label_of_intent(intent: Optional[str]) -> str:
     """A safety_ intent's class (the first of a combination), else none."""
-    if intent and intent.startswith(INTENT_PREFIX):
-        label = intent[len(INTENT_PREFIX):].split("_and_")[0]
-        if label in PRIORITY:
-            return label
-    return NONE
+    return crisis_of(intent) or NONE
 
 
 def read_labelled_set(relative_path: str) -> List[Example]:
@@ -119,7 +119,8 @@ class CrisisClassifier(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         examples = [
             (m.get("text"), label_of_intent(m.get("intent")))
-            for m in training_data.intent_examples if m.get("text")
+            for m in training_data.intent_examples
+            if m.get("text") and m.get("intent") not in NOT_LEARNT
         ]
         for path in self._config["labelled_sets"]:
             examples += read_labelled_set(path)
@@ -147,8 +148,7 @@ class CrisisClassifier(GraphComponent):
         classes = list(self._pipeline.classes_)
         results = []
         for row in self._pipeline.predict_proba(texts):
-            crisis = [(p, c) for p, c in zip(row, classes) if c != NONE]
-            probability, label = max(crisis)
+            _, label = max((p, c) for p, c in zip(row, classes) if c != NONE)
             results.append({
                 "label": label,
                 "crisis_probability": round(float(1.0 - row[classes.index(NONE)]), 4),

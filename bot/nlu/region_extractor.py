@@ -24,8 +24,12 @@ FIRST_PERSON = {"i", "i'm", "im", "we", "we're", "me", "'m", "'re"}
 LOCATING = {"in", "from", "live", "living", "based", "located", "staying", "near", "at"}
 NEGATION = {"not", "n't", "dont", "nt", "never", "no"}
 WINDOW = 5  # tokens before a place name that may say "I'm in" or "not"
-QUALIFIER_GAP = 2   # "Newcastle, NSW", "Perth Australia": the second names the region
 SENTENCE_END = {".", "!", "?", ";"}
+
+
+def _only_punctuation(tokens) -> bool:
+    """"Newcastle, NSW", "Perth Australia": nothing but punctuation between."""
+    return all(t.is_punct for t in tokens)
 
 
 def _same_sentence(tokens) -> set:
@@ -52,20 +56,23 @@ class RegionFinder:
         found = []   # (strength, region): where the person lives beats where they are from
         for index, (match_id, start, end) in enumerate(matches):
             following = matches[index + 1] if index + 1 < len(matches) else None
-            if following and following[0] != match_id and 0 <= following[1] - end <= QUALIFIER_GAP:
+            if following and following[0] != match_id and _only_punctuation(doc[end:following[1]]):
                 continue   # "Newcastle, NSW": the place that follows says which one
             before = _same_sentence(doc[max(0, start - WINDOW):start])
             whole_message = start == 0 and end == len(doc) or len(doc) <= end + 1 and start <= 1
-            if not (whole_message or before & FIRST_PERSON or before & {"based", "located", "living"}):
+            if not (whole_message or before & FIRST_PERSON or before & {"based", "located", "living", "live"}):
                 continue
             if not (whole_message or before & LOCATING):
                 continue
             if before & NEGATION:
+                if found and start > 0 and doc[start - 1].lower_ in NEGATION:
+                    continue   # "I live in Dublin, not London": London is ruled out, not Dublin
                 found.append((2, INTERNATIONAL))
                 continue
             strength = 1 if before & LOCATING <= {"from"} else 2
             found.append((strength, english().vocab.strings[match_id]))
-        return max(found, key=lambda f: f[0])[1] if found else None
+        # the strongest; of equals, the last ("I'm not in the UK, I'm in Ireland")
+        return max(reversed(found), key=lambda f: f[0])[1] if found else None
 
 
 def client_region(metadata: Any) -> Optional[str]:

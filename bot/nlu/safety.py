@@ -29,6 +29,17 @@ PRIORITY = ("immediate_danger", "self_harm", "high_danger", "sexual_violence", "
 # their own, so the assistant asks ("Are you safe right now?") rather than guess.
 CHECK_INS = ("check_in_danger", "check_in_self_harm")
 CHECK_IN_SECTION = "check_in:"
+# Intents: a class's is `safety_<class>`; a combination joins two with `_and_`.
+INTENT_PREFIX = "safety_"
+COMBINED = "_and_"
+
+
+def crisis_of(intent_name: Optional[str]) -> Optional[str]:
+    """The most urgent crisis class an intent stands for, or None."""
+    if intent_name and intent_name.startswith(INTENT_PREFIX):
+        label = intent_name[len(INTENT_PREFIX):].split(COMBINED)[0]
+        return label if label in PRIORITY else None
+    return None
 ESCALATES_WHEN_URGENT = {"high_danger", "sexual_violence", "abuse"}
 GAP = "..."
 MAX_GAP = 3

@@ -24,25 +24,17 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.rule_based import RuleBasedComponent
 from bot.nlu.crisis_classifier import OUTPUT as LEARNT
-from bot.nlu.safety import CHECK_INS, PRIORITY, SafetyDetector, SafetyFinding, default_detector
+from bot.nlu.safety import (  # noqa: F401  (crisis_of and INTENT_PREFIX: read from here too)
+    CHECK_INS, COMBINED, INTENT_PREFIX, SafetyDetector, SafetyFinding, crisis_of, default_detector,
+)
 
-INTENT_PREFIX = "safety_"
 FALLBACK_INTENT = "nlu_fallback"
-COMBINED = "_and_"
 # Self-harm with any of these gets both sets of resources, and so does
 # immediate danger with self-harm (data/rules/safety.yml).
 WITH_SELF_HARM = ("high_danger", "sexual_violence", "abuse")
 
 
 CHECK_IN_INTENTS = CHECK_INS + ("check_in_abuse",)
-
-
-def crisis_of(intent_name: Optional[str]) -> Optional[str]:
-    """The most urgent crisis class an intent stands for, or None."""
-    if intent_name and intent_name.startswith(INTENT_PREFIX):
-        label = intent_name[len(INTENT_PREFIX):].split(COMBINED)[0]
-        return label if label in PRIORITY else None
-    return None
 
 
 def intent_for(finding: SafetyFinding) -> str:
@@ -107,13 +99,14 @@ class SafetyNet(RuleBasedComponent):
             self._set_intent(message, {"name": intent_for(finding), "confidence": 1.0})
             return
         learnt = message.get(LEARNT) or {}
-        probability = learnt.get("crisis_probability", 0.0)
+        probability = learnt.get("crisis_probability") or 0.0
+        label = learnt.get("label") or "abuse"
         if probability >= self._crisis_threshold:
-            self._set_intent(message, {"name": INTENT_PREFIX + learnt["label"], "confidence": probability})
+            self._set_intent(message, {"name": INTENT_PREFIX + label, "confidence": probability})
         elif finding is not None:
             self._set_intent(message, {"name": finding.label, "confidence": 1.0})
         elif probability >= self._check_in_threshold:
-            self._set_intent(message, {"name": check_in_for(learnt["label"]), "confidence": probability})
+            self._set_intent(message, {"name": check_in_for(label), "confidence": probability})
         else:
             predicted = (message.get("intent") or {}).get("name")
             if crisis_of(predicted) or predicted in CHECK_IN_INTENTS:

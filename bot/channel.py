@@ -60,8 +60,7 @@ from sanic.response import HTTPResponse
 from bot.content_model import Library, default_library
 from bot.crisis import fill
 from bot.nlu.region_extractor import client_region
-from bot.nlu.safety import PRIORITY, SafetyDetector, default_detector
-from bot.nlu.safety_net import INTENT_PREFIX
+from bot.nlu.safety import INTENT_PREFIX, PRIORITY, SafetyDetector, default_detector
 from bot.rasa_fixes import freeze_loaded_objects  # and Rasa's speed fixes, with the channel
 from bot.render import KIND, Message, as_messages
 from bot.resources import resources_for

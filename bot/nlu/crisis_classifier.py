@@ -25,7 +25,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.safety import PRIORITY, crisis_of
+from bot.nlu.safety import CHECK_IN_INTENTS, PRIORITY, crisis_of
 from bot.paths import REPO_ROOT
 from bot.yaml_files import read_yaml
 
@@ -38,7 +38,7 @@ Example = Tuple[str, str]   # text, label (a crisis class or "none")
 
 # Answers to the check-in questions and ambiguous cues: neither a crisis nor
 # its absence, so they teach the classifier nothing.
-NOT_LEARNT = ("check_in_danger", "check_in_self_harm", "check_in_abuse", "deny_crisis")
+NOT_LEARNT = CHECK_IN_INTENTS + ("deny_crisis",)
 
 
 def label_of_intent(intent: Optional[str]) -> str:

@@ -32,6 +32,9 @@ CHECK_IN_SECTION = "check_in:"
 # Intents: a class's is `safety_<class>`; a combination joins two with `_and_`.
 INTENT_PREFIX = "safety_"
 COMBINED = "_and_"
+# The check-in intents: the detector's cues, and the classifier's uncertain
+# middle for abuse, high danger and sexual violence (bot/nlu/safety_net.py).
+CHECK_IN_INTENTS = CHECK_INS + ("check_in_abuse",)
 
 
 def crisis_of(intent_name: Optional[str]) -> Optional[str]:

@@ -24,17 +24,15 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.rule_based import RuleBasedComponent
 from bot.nlu.crisis_classifier import OUTPUT as LEARNT
-from bot.nlu.safety import (  # noqa: F401  (crisis_of and INTENT_PREFIX: read from here too)
-    CHECK_INS, COMBINED, INTENT_PREFIX, SafetyDetector, SafetyFinding, crisis_of, default_detector,
+from bot.nlu.safety import (
+    CHECK_IN_INTENTS, COMBINED, INTENT_PREFIX, SafetyDetector, SafetyFinding, crisis_of,
+    default_detector,
 )
 
 FALLBACK_INTENT = "nlu_fallback"
 # Self-harm with any of these gets both sets of resources, and so does
 # immediate danger with self-harm (data/rules/safety.yml).
 WITH_SELF_HARM = ("high_danger", "sexual_violence", "abuse")
-
-
-CHECK_IN_INTENTS = CHECK_INS + ("check_in_abuse",)
 
 
 def intent_for(finding: SafetyFinding) -> str:

@@ -80,3 +80,20 @@ def decide(text: str, probability: float, label: str = "abuse", intent: str = "a
 ])
 def test_the_safety_net_decides_in_order(text, probability, label, intent, expected):
     assert decide(text, probability, label, intent) == expected
+
+
+def test_the_linear_scorer_gives_sklearn_s_probabilities():
+    """The fast path computes exactly what the fitted pipeline would."""
+    import numpy as np
+
+    from bot.nlu.crisis_classifier import LinearScorer, build_pipeline
+
+    data = training_data()
+    pipeline = build_pipeline(10.0, 2 ** 12).fit(
+        [m.get("text") for m in data.intent_examples],
+        [label_of_intent(m.get("intent")) for m in data.intent_examples],
+    )
+    scorer = LinearScorer.of(pipeline)
+    assert isinstance(scorer, LinearScorer)
+    texts = CRISIS + BENIGN + ["", "😭😭", "he HITS me!!", "x" * 5000, "zzzz qqq"]
+    assert np.allclose(scorer.predict_proba(texts), pipeline.predict_proba(texts), atol=1e-9)

@@ -353,7 +353,7 @@ class GuardedRestInput(RestInput):
         self.settings = settings or Settings()
         library = library or default_library()
         self.notices = Notices(library, self.settings)
-        self.detector = detector or default_detector()
+        self._detector = detector
         self.limiter = SenderRateLimiter(
             self.settings.rate_limit_messages,
             self.settings.rate_limit_characters,
@@ -363,6 +363,13 @@ class GuardedRestInput(RestInput):
         self.crisis_intents = {
             item.intent for item in library.of_kind("crisis") if item.intent
         }
+
+    @property
+    def detector(self) -> SafetyDetector:
+        """The loaded model's rules (installed when the model loads, after the
+        channel is made), so the channel scans with what the model was
+        evaluated with."""
+        return self._detector or default_detector()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)

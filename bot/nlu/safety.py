@@ -1,7 +1,7 @@
 """The deterministic safety net: finds danger, abuse and self-harm in a message.
 
-Patterns and word groups are data (bot/safety/*.yml); this module compiles them
-into spaCy Matcher rules over a normalised key per token, so that "hits",
+The rules are data (the rulebook: bot/safety/rules/*.yml and lexicon.yml, read
+by bot/nlu/rulebook.py); this module compiles them into spaCy Matcher rules over a normalised key per token, so that "hits",
 "hitting" and "hes hittin" meet the same rule as "hit", and a misspelling one
 edit away from a crisis word ("choaked") still counts.
 """
@@ -9,7 +9,6 @@ import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from spacy.lookups import load_lookups
@@ -18,17 +17,15 @@ from spacy.tokens import Doc
 
 from bot.nlu.english import english
 from bot.nlu.rule_index import RuleIndex
-from bot.paths import PACKAGE_DIR
-from bot.yaml_files import read_yaml
-
-SAFETY_DIR = PACKAGE_DIR / "safety"
+from bot.nlu.rulebook import (
+    CHECK_IN_SECTION, CLASS_SECTION, EVERYDAY, FRAMES, URGENCY, Rulebook, read_rulebook,
+)
 
 # Most urgent first: a message gets the first of these that any rule finds.
 PRIORITY = ("immediate_danger", "self_harm", "high_danger", "sexual_violence", "abuse")
 # Ambiguous cues ("tired of living like this", "he's here"): not a crisis on
 # their own, so the assistant asks ("Are you safe right now?") rather than guess.
 CHECK_INS = ("check_in_danger", "check_in_self_harm")
-CHECK_IN_SECTION = "check_in:"
 # Intents: a class's is `safety_<class>`; a combination joins two with `_and_`.
 INTENT_PREFIX = "safety_"
 COMBINED = "_and_"
@@ -49,64 +46,43 @@ MAX_GAP = 3
 ING = "+ing"          # `hit+ing`: only the progressive form ("hitting", "hittin")
 FUZZY_MIN_LENGTH = 5
 
-FINDING_SECTIONS = ("class:", CHECK_IN_SECTION)
+FINDING_SECTIONS = (CLASS_SECTION, CHECK_IN_SECTION)
 NAMED_ONLY = "abuse_named"   # rules that only name abuse; a frame (study, fiction) cancels them
 WHOLE = "^ "   # a pattern that must be the whole message
 
 # Each token's key is stored as its NORM, which the Matcher checks natively (fast).
 KEY = "NORM"
 
-# Apostrophe-less forms people type on phones, expanded before tokenising.
-CONTRACTIONS = {
-    "hes": "he is", "shes": "she is", "im": "i am", "ive": "i have",
-    "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not",
-    "wont": "will not", "isnt": "is not", "wasnt": "was not", "arent": "are not",
-    "werent": "were not", "theyre": "they are", "theyve": "they have", "youre": "you are",
-    "couldnt": "could not", "wouldnt": "would not", "shouldnt": "should not",
-    "hasnt": "has not", "havent": "have not", "hadnt": "had not", "thats": "that is",
-    "gonna": "going to", "wanna": "want to", "gotta": "got to", "u": "you", "ur": "your",
-    "cannot": "can not", "whats": "what is", "hed": "he would", 
-    "id": "i would", "itd": "it would", "ill": "i will", "hell": "he will",
-    "theyll": "they will", "youll": "you will", "itll": "it will", "its": "it is",
-    "idk": "i do not know", "ain't": "is not", "aint": "is not", "tryna": "trying to",
-    # Chat shorthand and crisis slang, rewritten to the words the patterns use.
-    "rn": "right now", "tn": "tonight", "tonite": "tonight", "2nite": "tonight",
-    "pls": "please", "plz": "please", "pleaseee": "please", "asap": "right now",
-    "kms": "kill myself", "kys": "kill yourself",
-    "sewerslide": "suicide", "sewer slide": "suicide",
-    "unalive": "kill", "unalived": "killed", "unaliving": "killing",
-    "od": "overdose", "oded": "overdosed", "od'd": "overdosed", "od'ed": "overdosed",
-    "sa'd": "sexually assaulted", "sa'ed": "sexually assaulted", 
-    "r@pe": "rape", "r@ped": "raped", "r*pe": "rape", "r*ped": "raped",
-    "b/c": "because", "bc": "because", "cuz": "because", "coz": "because", "bcos": "because",
-    "bf": "boyfriend", "gf": "girlfriend", "bfs": "boyfriend's", "gfs": "girlfriend's",
-    "nite": "night", "2day": "today", "2morrow": "tomorrow", "ppl": "people", "sm": "so much",
-    "thru": "through", "cos": "because", "w/": "with", "bday": "birthday",
-}
-_CONTRACTION_RE = re.compile(
-    r"(?<![\w'@*/])(" + "|".join(re.escape(k) for k in sorted(CONTRACTIONS, key=len, reverse=True)) + r")(?![\w'@*/])"
-)
-
-
-# Pieces spaCy splits contractions into ("can't" -> ca n't), as the words they stand for.
-SPLIT_KEYS = {"ca": "can", "wo": "will", "n't": "not", "'s": "be", "'re": "be", "'m": "be",
-              "'d": "would", "'ll": "will", "'ve": "have", "sha": "shall"}
-
-
 @dataclass(frozen=True)
 class SafetyFinding:
     label: str                     # one of PRIORITY, or of CHECK_INS
     rules: Tuple[str, ...]         # which pattern(s) fired, for evaluation reports
     also: Tuple[str, ...] = ()     # the other crisis classes found, most urgent first
+    # immediate danger only because urgency words ("tonight", "right now")
+    # came with a finding of another class
+    by_urgency: bool = False
 
     @property
     def crisis(self) -> bool:
         return self.label in PRIORITY
 
 
-def normalise(text: str) -> str:
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return _CONTRACTION_RE.sub(lambda m: CONTRACTIONS[m.group(1)], text)
+class Normaliser:
+    """Lower-cases and rewrites how people type into the words the patterns
+    use: the lexicon's contractions, shorthand and slang ("hes" -> "he is",
+    "kms" -> "kill myself")."""
+
+    def __init__(self, contractions: Dict[str, str]) -> None:
+        self._contractions = contractions
+        self._pattern = re.compile(
+            r"(?<![\w'@*/])("
+            + "|".join(re.escape(k) for k in sorted(contractions, key=len, reverse=True))
+            + r")(?![\w'@*/])"
+        )
+
+    def __call__(self, text: str) -> str:
+        text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+        return self._pattern.sub(lambda m: self._contractions[m.group(1)], text)
 
 
 def inflections(base: str) -> Set[str]:
@@ -160,7 +136,8 @@ def _deletion_variants(word: str) -> Set[str]:
 class KeyNormaliser:
     """Maps a token to the base word the patterns are written in."""
 
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str], split_pieces: Dict[str, str]) -> None:
+        self._split_pieces = split_pieces
         self._lemmas = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
         self._known = set(self._lemmas.keys()) | set(self._lemmas.values())
         # Words written in the rules keep their own base; inflections only fill
@@ -186,8 +163,8 @@ class KeyNormaliser:
         return lemma if len(lemma) >= 3 or lemma == word else word   # not "kms" -> "km"
 
     def key(self, lower: str) -> str:
-        if lower in SPLIT_KEYS:
-            return SPLIT_KEYS[lower]
+        if lower in self._split_pieces:
+            return self._split_pieces[lower]
         if lower in self.forms:
             return self.forms[lower]
         if len(lower) >= FUZZY_MIN_LENGTH and lower.isalpha() and lower not in self._known:
@@ -206,39 +183,37 @@ class KeyNormaliser:
 class SafetyDetector:
     """Compiled safety rules; `detect(text)` returns the most urgent finding."""
 
-    def __init__(self, directory: Path = SAFETY_DIR) -> None:
-        self._groups: Dict[str, List[str]] = read_yaml(directory / "lexicon.yml")["groups"]
-        rules = read_yaml(directory / "patterns.yml")
-        self._escalations = rules.get("escalations", [])
-        sections = {f"class:{name}": patterns for name, patterns in rules["classes"].items()}
-        for name, patterns in (rules.get("check_in") or {}).items():
-            sections[f"{CHECK_IN_SECTION}{name}"] = patterns
-        sections["everyday"] = rules.get("everyday", [])
-        sections["frames"] = rules.get("frames", [])
-        sections["urgency"] = rules.get("urgency", [])
-        self._outranks = {(r["class"], r["over"]) for r in rules.get("outranks", [])}
-        self._keys = KeyNormaliser(self._all_words(sections))
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.rulebook = rulebook
+        self._groups = rulebook.groups
+        self._escalations = rulebook.escalations
+        self._outranks = {(r["class"], r["over"]) for r in rulebook.outranks}
+        self._normalise = Normaliser(rulebook.contractions)
+        self._keys = KeyNormaliser(self._all_words(rulebook), rulebook.split_pieces)
         # The patterns come from our own data files, checked by the tests; spaCy's
         # per-pattern validation was a third of compiling them (~2 s per start).
         self._matcher = Matcher(english().vocab, validate=False)
-        self._parts: Dict[str, int] = {}     # rule name -> number of `&` parts
+        self._parts: Dict[str, int] = {}     # pattern key -> number of `&` parts
         self._class_rules = RuleIndex(self._parts)   # only class and check-in rules make findings
-        self._whole: Set[str] = set()     # rules that must be the whole message
-        for section, patterns in sections.items():
-            for index, pattern in enumerate(patterns):
-                name = f"{section}#{index}"
-                if pattern.startswith(WHOLE):
-                    pattern = pattern[len(WHOLE):]
-                    self._whole.add(name)
-                parts = [p.strip() for p in pattern.split(" & ")]
-                self._parts[name] = len(parts)
-                for number, part in enumerate(parts):
-                    compiled = [self._compile(p) for p in expand(part)]
-                    self._matcher.add(f"{name}&{number}", compiled)
-                    if section.startswith(FINDING_SECTIONS):
-                        for one in compiled:
-                            self._class_rules.add(name, number, one)
+        self._whole: Set[str] = set()     # patterns that must be the whole message
+        for rule in rulebook.rules:
+            for index, pattern in enumerate(rule.patterns):
+                # `<section>#<rule id>#<pattern number>`
+                self._add(f"{rule.section}#{rule.id}#{index}", rule.section, pattern)
         self._class_rules.build()
+
+    def _add(self, name: str, section: str, pattern: str) -> None:
+        if pattern.startswith(WHOLE):
+            pattern = pattern[len(WHOLE):]
+            self._whole.add(name)
+        parts = [p.strip() for p in pattern.split(" & ")]
+        self._parts[name] = len(parts)
+        for number, part in enumerate(parts):
+            compiled = [self._compile(p) for p in self.expand(part)]
+            self._matcher.add(f"{name}&{number}", compiled)
+            if section.startswith(FINDING_SECTIONS):
+                for one in compiled:
+                    self._class_rules.add(name, number, one)
 
     def detect(self, text: str) -> Optional[SafetyFinding]:
         """The most urgent crisis in the message, or None."""
@@ -253,6 +228,13 @@ class SafetyDetector:
             return None
         return self._finding(doc)
 
+    def matching_rules(self, text: str) -> Set[str]:
+        """Ids of every rule with a pattern that matches, before exceptions and
+        ranking: for the rulebook's tests and reviews."""
+        doc = self._parse(text)
+        names = {doc.vocab.strings[m].split("&")[0] for m, _, _ in self._matcher(doc)}
+        return set(_rule_ids(names))
+
     def _finding(self, doc: Doc) -> Optional[SafetyFinding]:
         matches = []
         for match_id, start, end in self._matcher(doc):
@@ -260,7 +242,7 @@ class SafetyDetector:
             if name in self._whole and not _is_whole(doc, start, end):
                 continue
             matches.append((name, int(part), start, end))
-        everyday = [(s, e) for name, _, s, e in matches if name.startswith("everyday")]
+        everyday = [(s, e) for name, _, s, e in matches if name.startswith(EVERYDAY)]
         live = [
             (name, part, s, e, self._class(name)) for name, part, s, e in matches
             if not (name.startswith(FINDING_SECTIONS) and any(s < ve and vs < e for vs, ve in everyday))
@@ -275,23 +257,25 @@ class SafetyDetector:
                        and m[2] < o[3] and o[2] < m[3] for o in live)
         ]
         fired = self._fired(live)
-        crisis = {name for name in fired if name.startswith("class:")}
+        crisis = {name for name in fired if name.startswith(CLASS_SECTION)}
         if not crisis:
             return self._check_in(fired)
         found = {self._class(name) for name in crisis}
-        if found == {NAMED_ONLY} and any(n.startswith("frames") for n in fired):
+        if found == {NAMED_ONLY} and any(n.startswith(FRAMES) for n in fired):
             return self._check_in(fired)   # abuse as a topic of study, fiction or news
         labels = {self._escalate(label, doc) for label in found}
-        if labels & ESCALATES_WHEN_URGENT and any(n.startswith("urgency") for n in fired):
+        by_urgency = False
+        if labels & ESCALATES_WHEN_URGENT and any(n.startswith(URGENCY) for n in fired):
+            by_urgency = "immediate_danger" not in labels
             labels.add("immediate_danger")
         ordered = [p for p in PRIORITY if p in labels]
-        return SafetyFinding(ordered[0], tuple(sorted(crisis)), tuple(ordered[1:]))
+        return SafetyFinding(ordered[0], _rule_ids(crisis), tuple(ordered[1:]), by_urgency)
 
     @staticmethod
     def _check_in(fired: Set[str]) -> Optional[SafetyFinding]:
         for label in CHECK_INS:
             section = CHECK_IN_SECTION + label[len("check_in_"):] + "#"
-            rules = tuple(sorted(n for n in fired if n.startswith(section)))
+            rules = _rule_ids(n for n in fired if n.startswith(section))
             if rules:
                 return SafetyFinding(label, rules)
         return None
@@ -305,8 +289,9 @@ class SafetyDetector:
 
     @staticmethod
     def _class(name: str) -> str:
-        """`class:abuse#3` -> abuse."""
-        return name.split(":")[1].split("#")[0] if name.startswith("class:") else name.split("#")[0]
+        """`class:abuse#abuse.insults#3` -> abuse."""
+        section = name.split("#")[0]
+        return section[len(CLASS_SECTION):] if section.startswith(CLASS_SECTION) else section
 
     def _escalate(self, label: str, doc: Doc) -> str:
         keys = {token.norm_ for token in doc}
@@ -319,7 +304,7 @@ class SafetyDetector:
         return label
 
     def _parse(self, text: str) -> Doc:
-        doc = english().make_doc(normalise(text))
+        doc = english().make_doc(self._normalise(text))
         for token in doc:
             token.norm_ = self._keys.key(token.lower_)
         return doc
@@ -351,11 +336,14 @@ class SafetyDetector:
             compiled.append(_token_spec(frozenset(keys), frozenset(exact), progressive, optional))
         return compiled
 
-    def _all_words(self, sections: Dict[str, List[str]]) -> Set[str]:
+    def expand(self, pattern: str) -> List[List[str]]:
+        return expand(self._normalise(pattern))
+
+    def _all_words(self, rulebook: Rulebook) -> Set[str]:
         words = {str(w).lower() for group in self._groups.values() for w in group}
-        for patterns in sections.values():
-            for pattern in patterns:
-                for tokens in expand(pattern):
+        for rule in rulebook.rules:
+            for pattern in rule.patterns:
+                for tokens in self.expand(pattern):
                     for token in tokens:
                         for alternative in token.rstrip("?").replace(ING, "").split("|"):
                             if alternative and not alternative.startswith(("@", GAP, "=")):
@@ -369,9 +357,10 @@ def _is_whole(doc: Doc, start: int, end: int) -> bool:
 
 
 def expand(pattern: str) -> List[List[str]]:
-    """Splits a pattern into tokens; `(a b|c)` alternates whole word sequences."""
+    """Splits a normalised pattern into tokens; `(a b|c)` alternates whole word
+    sequences."""
     segments: List[List[List[str]]] = []
-    for part in re.split(r"(\([^)]*\))", normalise(pattern)):
+    for part in re.split(r"(\([^)]*\))", pattern):
         if part.startswith("("):
             segments.append(_choices(part[1:-1].split("|")))
         elif part.strip():
@@ -409,6 +398,27 @@ def _tokens(text: str) -> List[str]:
     return tokens
 
 
+def _rule_ids(names: Iterable[str]) -> Tuple[str, ...]:
+    """The rule ids of pattern keys (`<section>#<rule id>#<n>`), sorted."""
+    return tuple(sorted({name.split("#")[1] for name in names}))
+
+
+_installed: Optional[SafetyDetector] = None
+
+
+def install(detector: SafetyDetector) -> None:
+    """Makes the loaded model's detector the process's: the channel's scan of
+    rate-limited senders then uses the rules the model was evaluated with."""
+    global _installed
+    _installed = detector
+
+
 @lru_cache(maxsize=1)
+def _from_files() -> SafetyDetector:
+    return SafetyDetector(read_rulebook())
+
+
 def default_detector() -> SafetyDetector:
-    return SafetyDetector()
+    """The loaded model's rules, or the rulebook's files where no model is
+    loaded (the action server, the rule tests)."""
+    return _installed or _from_files()

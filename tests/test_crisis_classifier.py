@@ -55,7 +55,8 @@ def test_labels_come_from_safety_intents_and_labelled_sets():
 
 
 def decide(text: str, probability: float, label: str = "abuse", intent: str = "ask_signs") -> str:
-    net = SafetyNet(default_detector(), crisis_threshold=0.8, check_in_threshold=0.5, fallback_threshold=0.45)
+    config = SafetyNet.get_default_config()
+    net = SafetyNet.from_config(config, default_detector())
     message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
                             "intent_ranking": [{"name": intent, "confidence": 0.8},
                                                {"name": "ask_causes", "confidence": 0.1}],
@@ -65,8 +66,23 @@ def decide(text: str, probability: float, label: str = "abuse", intent: str = "a
 
 
 @pytest.mark.parametrize("text, probability, label, intent, expected", [
-    # the net's finding stands whatever the classifiers say
-    ("he strangled me last year", 0.0, "abuse", "ask_signs", "safety_high_danger"),
+    # the net's finding of immediate danger or self-harm stands whatever the
+    # classifiers say; so does a short one the classifier gives some weight
+    ("he's got a knife and he's coming up the stairs", 0.0, "abuse", "ask_signs", "safety_immediate_danger"),
+    ("i want to kill myself", 0.0, "self_harm", "ask_signs", "safety_self_harm"),
+    ("he strangled me last year", 0.15, "abuse", "ask_signs", "safety_high_danger"),
+    # high danger, sexual violence or abuse that the classifier finds unlikely: asked
+    ("he strangled me last year", 0.05, "abuse", "ask_signs", "check_in_abuse"),
+    ("playing Among Us with my sister and she keeps murdering me in electrical every single game",
+     0.2, "abuse", "ask_signs", "check_in_abuse"),
+    ("playing Among Us with my sister and she keeps murdering me in electrical every single game",
+     0.45, "abuse", "ask_signs", "safety_high_danger"),
+    # abuse made immediate only by "tonight": asked whether they are safe now;
+    # a high-danger sign happening now stands
+    ("my brother punched me in the arm for a joke tonight, the idiot", 0.06, "abuse",
+     "ask_signs", "check_in_danger"),
+    ("got choked out twice at the gym by my training partner in class tonight", 0.06, "abuse",
+     "ask_signs", "safety_immediate_danger"),
     # a confident classifier gives the crisis reply (0.8 and up)
     ("things at home are rough, he went for me again", 0.95, "abuse", "ask_signs", "safety_abuse"),
     # the uncertain middle asks, with the question for the class

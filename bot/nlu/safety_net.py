@@ -5,7 +5,14 @@ Runs last in the NLU pipeline and decides, in this order:
    intent, whatever was predicted. A message about danger, abuse or self-harm
    must never fall through to an FAQ or a fallback. Self-harm found together
    with abuse or danger gets a combined intent, whose rule gives both sets of
-   resources.
+   resources. Immediate danger and self-harm always stand; a finding of high
+   danger, sexual violence or abuse (also one made immediate only by a word
+   such as "tonight") that the learnt classifier finds unlikely
+   (`net_confirm_threshold`) gets the check-in question instead, with the
+   numbers. Chosen on blind batches 4 and 5, each scored by a classifier not
+   trained on it: crisis replies to near-misses (a DnD villain, "she keeps
+   murdering me in Among Us") fell from 19.6% to 5.7%, and 0.4% of the
+   crisis messages got the check-in instead of the crisis reply.
 2. The learnt crisis classifier (bot/nlu/crisis_classifier.py) is confident
    (`crisis_threshold`): its crisis intent.
 3. The detector finds an ambiguous cue ("tired of living like this", "he's
@@ -16,18 +23,30 @@ Runs last in the NLU pipeline and decides, in this order:
    trusted (it mistakes everyday talk such as "i'm dying to know how it ends"
    for a crisis far too often): the next intent of its ranking stands, or the
    fallback.
+
+The rulebook is read and compiled at training and stored in the model, as
+spaCy's entity ruler stores its patterns: a model carries exactly the rules it
+was evaluated with, and changing a rule takes effect at the next `make train`.
 """
-from typing import Any, Dict, List, Optional
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
 
+from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.rule_based import RuleBasedComponent
 from bot.nlu.crisis_classifier import OUTPUT as LEARNT
+from bot.nlu.rulebook import Rulebook, read_rulebook, rulebook_files
 from bot.nlu.safety import (
-    CHECK_IN_INTENTS, COMBINED, INTENT_PREFIX, SafetyDetector, SafetyFinding, crisis_of,
-    default_detector,
+    CHECK_IN_INTENTS, COMBINED, INTENT_PREFIX, SafetyDetector, SafetyFinding, crisis_of, install,
 )
+
+RULEBOOK_FILE = "rulebook.json"
 
 FALLBACK_INTENT = "nlu_fallback"
 # Self-harm with any of these gets both sets of resources, and so does
@@ -46,6 +65,33 @@ def intent_for(finding: SafetyFinding) -> str:
     return INTENT_PREFIX + finding.label
 
 
+@dataclass(frozen=True)
+class NetConfirmation:
+    """When a detector finding needs the learnt classifier's agreement."""
+
+    threshold: float = 0.0
+    classes: Tuple[str, ...] = ()
+    short_message_words: int = 0
+    short_threshold: float = 0.0
+
+    def confirms(self, finding: SafetyFinding, text: str, probability: float) -> bool:
+        if not self._needs_confirming(finding):
+            return True
+        short = len(text.split()) <= self.short_message_words
+        return probability >= (self.short_threshold if short else self.threshold)
+
+    def _needs_confirming(self, finding: SafetyFinding) -> bool:
+        """High danger, sexual violence or abuse, alone; or abuse or sexual
+        violence made immediate only by an urgency word ("my brother punched me
+        in the arm for a joke tonight"). Never self-harm, and never a
+        high-danger sign happening now (a knife, and he's coming up the stairs)."""
+        if "self_harm" in (finding.label, *finding.also):
+            return False
+        if finding.by_urgency:
+            return "high_danger" not in finding.also
+        return finding.label in self.classes
+
+
 def check_in_for(crisis: str) -> str:
     """The question to ask about a class the assistant is unsure of."""
     if crisis == "self_harm":
@@ -54,9 +100,9 @@ def check_in_for(crisis: str) -> str:
 
 
 @DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
-class SafetyNet(RuleBasedComponent):
+class SafetyNet(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {
@@ -66,23 +112,79 @@ class SafetyNet(RuleBasedComponent):
             "check_in_threshold": 0.5,
             # below this, a demoted message gets the fallback reply
             "fallback_threshold": 0.45,
+            # a detector finding of these classes needs this learnt crisis
+            # probability for a crisis reply; below it, a check-in
+            "net_confirm_threshold": 0.4,
+            "net_confirms": ["high_danger", "sexual_violence", "abuse"],
+            # a message this short has little context to make alarming words
+            # benign, and the classifier little evidence ("hubby decked me":
+            # 0.15): it needs only the lower threshold
+            "short_message_words": 8,
+            "short_confirm_threshold": 0.1,
         }
 
     @classmethod
-    def from_config(cls, config: Dict[str, Any]) -> "SafetyNet":
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The rulebook is read from files, not from the graph: a changed rule
+        must be compiled into the next model, not taken from the cache."""
+        digest = hashlib.sha256()
+        for path in rulebook_files():
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    @classmethod
+    def create(
+        cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SafetyNet":
+        net = cls.from_config(config, SafetyDetector(read_rulebook()))
+        net._storage = (model_storage, resource)
+        return net
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Stores the rulebook the detector was compiled from."""
+        model_storage, resource = self._storage
+        with model_storage.write_to(resource) as directory:
+            (directory / RULEBOOK_FILE).write_text(
+                json.dumps(self._detector.rulebook.to_dict()), encoding="utf-8"
+            )
+        return resource
+
+    @classmethod
+    def load(
+        cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext, **kwargs: Any,
+    ) -> "SafetyNet":
+        with model_storage.read_from(resource) as directory:
+            stored = json.loads((directory / RULEBOOK_FILE).read_text(encoding="utf-8"))
+        detector = SafetyDetector(Rulebook.from_dict(stored))
+        install(detector)
+        return cls.from_config(config, detector)
+
+    @classmethod
+    def from_config(cls, config: Dict[str, Any], detector: SafetyDetector) -> "SafetyNet":
         return cls(
-            default_detector(), config["crisis_threshold"], config["check_in_threshold"],
+            detector, config["crisis_threshold"], config["check_in_threshold"],
             config["fallback_threshold"],
+            NetConfirmation(
+                config["net_confirm_threshold"], tuple(config["net_confirms"]),
+                config["short_message_words"], config["short_confirm_threshold"],
+            ),
         )
 
     def __init__(
         self, detector: SafetyDetector, crisis_threshold: float, check_in_threshold: float,
-        fallback_threshold: float,
+        fallback_threshold: float, confirmation: Optional["NetConfirmation"] = None,
     ) -> None:
         self._detector = detector
+        self._storage: Optional[tuple] = None   # where `train` stores the rulebook
         self._crisis_threshold = crisis_threshold
         self._check_in_threshold = check_in_threshold
         self._fallback_threshold = fallback_threshold
+        self._confirmation = confirmation or NetConfirmation()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -93,12 +195,15 @@ class SafetyNet(RuleBasedComponent):
 
     def _decide(self, message: Message, text: str) -> None:
         finding = self._detector.assess(text)
-        if finding is not None and finding.crisis:
-            self._set_intent(message, {"name": intent_for(finding), "confidence": 1.0})
-            return
         learnt = message.get(LEARNT) or {}
         probability = learnt.get("crisis_probability") or 0.0
         label = learnt.get("label") or "abuse"
+        if finding is not None and finding.crisis:
+            if not self._confirmation.confirms(finding, text, probability):
+                self._set_intent(message, {"name": check_in_for(finding.label), "confidence": 1.0})
+            else:
+                self._set_intent(message, {"name": intent_for(finding), "confidence": 1.0})
+            return
         if probability >= self._crisis_threshold:
             self._set_intent(message, {"name": INTENT_PREFIX + label, "confidence": probability})
         elif finding is not None:

@@ -81,7 +81,7 @@ def decide(text: str, probability: float, label: str = "abuse", intent: str = "a
     # a high-danger sign happening now stands
     ("my brother punched me in the arm for a joke tonight, the idiot", 0.06, "abuse",
      "ask_signs", "check_in_danger"),
-    ("got choked out twice at the gym by my training partner in class tonight", 0.06, "abuse",
+    ("he choked me in the kitchen tonight and then went out", 0.06, "abuse",
      "ask_signs", "safety_immediate_danger"),
     # a confident classifier gives the crisis reply (0.8 and up)
     ("things at home are rough, he went for me again", 0.95, "abuse", "ask_signs", "safety_abuse"),

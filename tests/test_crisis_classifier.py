@@ -83,6 +83,9 @@ def decide(text: str, probability: float, label: str = "abuse", intent: str = "a
      "ask_signs", "check_in_danger"),
     ("he choked me in the kitchen tonight and then went out", 0.06, "abuse",
      "ask_signs", "safety_immediate_danger"),
+    # framed as work: even immediate danger needs the classifier's agreement
+    ("I'm a paramedic and tonight a man was lunging at me with a broken bottle outside the pub",
+     0.05, "immediate_danger", "ask_signs", "check_in_danger"),
     # a confident classifier gives the crisis reply (0.8 and up)
     ("things at home are rough, he went for me again", 0.95, "abuse", "ask_signs", "safety_abuse"),
     # the uncertain middle asks, with the question for the class

@@ -61,6 +61,8 @@ class SafetyFinding:
     # immediate danger only because urgency words ("tonight", "right now")
     # came with a finding of another class
     by_urgency: bool = False
+    # a frame (study, fiction, work) came with it: "I'm a nurse in ED"
+    framed: bool = False
 
     @property
     def crisis(self) -> bool:
@@ -261,7 +263,8 @@ class SafetyDetector:
         if not crisis:
             return self._check_in(fired)
         found = {self._class(name) for name in crisis}
-        if found == {NAMED_ONLY} and any(n.startswith(FRAMES) for n in fired):
+        framed = any(n.startswith(FRAMES) for n in fired)
+        if found == {NAMED_ONLY} and framed:
             return self._check_in(fired)   # abuse as a topic of study, fiction or news
         labels = {self._escalate(label, doc) for label in found}
         by_urgency = False
@@ -269,7 +272,7 @@ class SafetyDetector:
             by_urgency = "immediate_danger" not in labels
             labels.add("immediate_danger")
         ordered = [p for p in PRIORITY if p in labels]
-        return SafetyFinding(ordered[0], _rule_ids(crisis), tuple(ordered[1:]), by_urgency)
+        return SafetyFinding(ordered[0], _rule_ids(crisis), tuple(ordered[1:]), by_urgency, framed)
 
     @staticmethod
     def _check_in(fired: Set[str]) -> Optional[SafetyFinding]:

@@ -81,10 +81,14 @@ class NetConfirmation:
         return probability >= (self.short_threshold if short else self.threshold)
 
     def _needs_confirming(self, finding: SafetyFinding) -> bool:
-        """High danger, sexual violence or abuse, alone; or abuse or sexual
-        violence made immediate only by an urgency word ("my brother punched me
-        in the arm for a joke tonight"). Never self-harm, and never a
-        high-danger sign happening now (a knife, and he's coming up the stairs)."""
+        """Any finding framed as study, fiction or work ("I'm a nurse in ED,
+        tonight was a war zone"); high danger, sexual violence or abuse, alone;
+        or abuse or sexual violence made immediate only by an urgency word ("my
+        brother punched me in the arm for a joke tonight"). Otherwise never
+        self-harm, and never a high-danger sign happening now (a knife, and
+        he's coming up the stairs)."""
+        if finding.framed:
+            return True
         if "self_harm" in (finding.label, *finding.also):
             return False
         if finding.by_urgency:

@@ -61,6 +61,7 @@ from bot.content_model import Library, default_library
 from bot.crisis import fill
 from bot.nlu.region_extractor import client_region
 from bot.nlu.safety import INTENT_PREFIX, PRIORITY, SafetyDetector, default_detector
+from bot.nlu.safety_net import SCANNED_EXCERPT
 from bot.rasa_fixes import freeze_loaded_objects  # and Rasa's speed fixes, with the channel
 from bot.render import KIND, Message, as_messages
 from bot.resources import resources_for
@@ -409,6 +410,7 @@ class GuardedRestInput(RestInput):
 
         agent = getattr(request.app.ctx, "agent", None)
         sender, text = incoming.sender, incoming.text
+        excerpted = False   # the text is a window where the channel's detector found a crisis
         verdict = self.limiter.check(sender, min(len(text), self.settings.scan_characters))
         if verdict != SenderRateLimiter.OK:
             # Crisis is never rate-limited: a crisis or a request for help goes
@@ -428,6 +430,7 @@ class GuardedRestInput(RestInput):
                 )
             logger.info("rate limit: a crisis message went through")
             text = excerpt or text[: self.settings.max_characters]
+            excerpted = excerpt is not None
 
         if not text:
             logger.info("empty message")
@@ -438,7 +441,7 @@ class GuardedRestInput(RestInput):
             return self._reply(503, self.notices.render(UNAVAILABLE, await self._region(agent, incoming), sender), "not ready")
 
         if len(text) <= self.settings.max_characters:
-            status, replies = await self._converse(on_new_message, agent, incoming, text)
+            status, replies = await self._converse(on_new_message, agent, incoming, text, excerpted)
             return self._reply(status, replies, "internal error" if status == 500 else None)
 
         excerpt = await self._most_urgent_excerpt(text)
@@ -448,7 +451,7 @@ class GuardedRestInput(RestInput):
         )
         status, replies = 200, []
         if excerpt:
-            status, replies = await self._converse(on_new_message, agent, incoming, excerpt)
+            status, replies = await self._converse(on_new_message, agent, incoming, excerpt, True)
         return self._reply(
             status, replies + self.notices.render(TOO_LONG, await self._region(agent, incoming), sender),
             "internal error" if status == 500 else None,
@@ -460,9 +463,17 @@ class GuardedRestInput(RestInput):
         agent: Any,
         incoming: Incoming,
         text: str,
+        excerpted: bool = False,
     ) -> Tuple[int, List[Message]]:
         """Rasa's replies (status 200), a notice added when a custom action
-        failed; 500 and a notice when handling the message failed altogether."""
+        failed; 500 and a notice when handling the message failed altogether.
+        An excerpt (a window of a longer message where the channel's detector
+        found a crisis) is marked so, in metadata that no client can set: the
+        learnt classifier reads a window of filler around one sentence as
+        benign, and must not demote what the detector found there."""
+        metadata = {k: v for k, v in (incoming.metadata or {}).items() if k != SCANNED_EXCERPT}
+        if excerpted:
+            metadata[SCANNED_EXCERPT] = True
         self._guard_actions(agent)
         collector = TaggedCollectingOutputChannel()
         turn = Turn()
@@ -471,7 +482,7 @@ class GuardedRestInput(RestInput):
         try:
             await on_new_message(UserMessage(
                 text, collector, incoming.sender,
-                input_channel=incoming.input_channel or self.name(), metadata=incoming.metadata,
+                input_channel=incoming.input_channel or self.name(), metadata=metadata,
             ))
         except asyncio.CancelledError:
             raise

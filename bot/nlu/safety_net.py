@@ -47,6 +47,9 @@ from bot.nlu.safety import (
 )
 
 RULEBOOK_FILE = "rulebook.json"
+# Metadata the channel sets (and strips from clients) on a window of an
+# overlong or rate-limited message in which its detector found a crisis.
+SCANNED_EXCERPT = "safety_excerpt"
 
 FALLBACK_INTENT = "nlu_fallback"
 # Self-harm with any of these gets both sets of resources, and so does
@@ -203,7 +206,8 @@ class SafetyNet(GraphComponent):
         probability = learnt.get("crisis_probability") or 0.0
         label = learnt.get("label") or "abuse"
         if finding is not None and finding.crisis:
-            if not self._confirmation.confirms(finding, text, probability):
+            excerpt = bool((message.get("metadata") or {}).get(SCANNED_EXCERPT))
+            if not excerpt and not self._confirmation.confirms(finding, text, probability):
                 self._set_intent(message, {"name": check_in_for(finding.label), "confidence": 1.0})
             else:
                 self._set_intent(message, {"name": intent_for(finding), "confidence": 1.0})

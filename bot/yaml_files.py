@@ -1,7 +1,8 @@
 """Reading YAML data files and checking them against a JSON schema."""
+import hashlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import jsonschema
 import yaml
@@ -45,3 +46,12 @@ def describe_location(data: Any, location: list) -> str:
     label = f"item '{name}' ({collection}[{index}])" if name else f"{collection}[{index}]"
     field = ".".join(map(str, location[2:]))
     return f"{label}, field {field}" if field else label
+
+
+def files_digest(paths: Iterable[Path]) -> str:
+    """One hash of the files a trained component reads outside Rasa's graph,
+    for its fingerprint: a change to them must retrain it, not reuse the cache."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -25,7 +25,7 @@ from bot.crisis import PLACEHOLDERS, crisis_message, fill
 from bot.nlu.region_extractor import client_region, default_finder
 from bot.nlu import safety
 from bot.nlu.safety import CHECK_INS, PRIORITY, default_detector, within_one_edit
-from bot.nlu.safety_net import SafetyNet, check_in_for
+from bot.nlu.safety_net import NetConfirmation, SafetyNet, check_in_for
 from bot.nlu.topics import TopicMatcher
 from bot.render import as_messages, as_response, bubbles, buttons_for, escaped_for_rasa, payload_for
 from bot.resources import Contact, RegionResources, Service, default_regions, resources_for
@@ -127,7 +127,7 @@ def test_any_client_metadata_gives_a_known_region_or_none(metadata):
 
 
 # The safety net's rule for which findings need the classifier's agreement.
-CONFIRMATION = SafetyNet.from_config(SafetyNet.get_default_config(), None)._confirmation
+CONFIRMATION = NetConfirmation.from_config(SafetyNet.get_default_config())
 
 
 @settings(BOUNDED, max_examples=100)
@@ -147,7 +147,7 @@ def test_the_trained_pipeline_answers_anything_and_a_crisis_comes_first(assistan
     if finding is not None:
         crisis = LIBRARY.items[f"crisis_{finding.label}"]
         expected = {crisis_message(crisis, LIBRARY, DEFAULT_RESOURCES)["text"]}
-        if CONFIRMATION._needs_confirming(finding):
+        if CONFIRMATION.needs_confirming(finding):
             check_in = LIBRARY.items[check_in_for(finding.label)]
             expected.add(crisis_message(check_in, LIBRARY, DEFAULT_RESOURCES)["text"])
         assert replies[0]["text"] in expected

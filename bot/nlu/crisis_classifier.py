@@ -14,7 +14,6 @@ vocabulary kept in memory), quick to train, and its probabilities can be given
 thresholds for the asymmetric cost of a miss. Trained with the model and stored
 in it, so a model carries exactly the classifier it was evaluated with.
 """
-import hashlib
 import pickle
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -27,7 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.safety import CHECK_IN_INTENTS, PRIORITY, crisis_of
 from bot.paths import REPO_ROOT
-from bot.yaml_files import read_yaml
+from bot.yaml_files import files_digest, read_yaml
 
 OUTPUT = "crisis_classifier"
 NONE = "none"
@@ -143,12 +142,8 @@ class CrisisClassifier(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The labelled sets are read from files, not from the graph: a change
-        to them must retrain the classifier, not reuse the cached one."""
-        digest = hashlib.sha256()
-        for path in config.get("labelled_sets", []):
-            digest.update((REPO_ROOT / path).read_bytes())
-        return digest.hexdigest()
+        """The labelled sets are read from files, not from the graph."""
+        return files_digest(REPO_ROOT / path for path in config.get("labelled_sets", []))
 
     @classmethod
     def create(

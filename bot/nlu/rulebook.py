@@ -10,6 +10,7 @@ The detector needs only what `Rulebook` holds (patterns, groups, contractions,
 how classes combine). The safety net stores it in the trained model, so a model
 carries exactly the rules it was evaluated with (bot/nlu/safety_net.py).
 """
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -81,9 +82,7 @@ def read_rulebook(directory: Path = SAFETY_DIR) -> Rulebook:
 def read_examples(directory: Path = SAFETY_DIR) -> List[RuleExamples]:
     """Every rule with its `why` and example sentences, ids checked unique."""
     found = list(_rules_with_examples(directory))
-    seen: Dict[str, int] = {}
-    for examples in found:
-        seen[examples.rule.id] = seen.get(examples.rule.id, 0) + 1
+    seen = Counter(examples.rule.id for examples in found)
     repeated = sorted(rule_id for rule_id, count in seen.items() if count > 1)
     if repeated:
         raise DataFileError(f"{directory / RULES}: rule ids used more than once: {repeated}")

@@ -28,7 +28,6 @@ The rulebook is read and compiled at training and stored in the model, as
 spaCy's entity ruler stores its patterns: a model carries exactly the rules it
 was evaluated with, and changing a rule takes effect at the next `make train`.
 """
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
@@ -42,6 +41,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.crisis_classifier import OUTPUT as LEARNT
 from bot.nlu.rulebook import Rulebook, read_rulebook, rulebook_files
+from bot.yaml_files import files_digest
 from bot.nlu.safety import (
     CHECK_IN_INTENTS, COMBINED, INTENT_PREFIX, SafetyDetector, SafetyFinding, crisis_of, install,
 )
@@ -77,13 +77,20 @@ class NetConfirmation:
     short_message_words: int = 0
     short_threshold: float = 0.0
 
+    @classmethod
+    def from_config(cls, config: Dict[str, Any]) -> "NetConfirmation":
+        return cls(
+            config["net_confirm_threshold"], tuple(config["net_confirms"]),
+            config["short_message_words"], config["short_confirm_threshold"],
+        )
+
     def confirms(self, finding: SafetyFinding, text: str, probability: float) -> bool:
-        if not self._needs_confirming(finding):
+        if not self.needs_confirming(finding):
             return True
         short = len(text.split()) <= self.short_message_words
         return probability >= (self.short_threshold if short else self.threshold)
 
-    def _needs_confirming(self, finding: SafetyFinding) -> bool:
+    def needs_confirming(self, finding: SafetyFinding) -> bool:
         """Any finding framed as study, fiction or work ("I'm a nurse in ED,
         tonight was a war zone"); high danger, sexual violence or abuse, alone;
         or abuse or sexual violence made immediate only by an urgency word ("my
@@ -132,21 +139,15 @@ class SafetyNet(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The rulebook is read from files, not from the graph: a changed rule
-        must be compiled into the next model, not taken from the cache."""
-        digest = hashlib.sha256()
-        for path in rulebook_files():
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
+        """The rulebook is read from files, not from the graph."""
+        return files_digest(rulebook_files())
 
     @classmethod
     def create(
         cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
         execution_context: ExecutionContext,
     ) -> "SafetyNet":
-        net = cls.from_config(config, SafetyDetector(read_rulebook()))
-        net._storage = (model_storage, resource)
-        return net
+        return cls.from_config(config, SafetyDetector(read_rulebook()), (model_storage, resource))
 
     def train(self, training_data: TrainingData) -> Resource:
         """Stores the rulebook the detector was compiled from."""
@@ -169,22 +170,21 @@ class SafetyNet(GraphComponent):
         return cls.from_config(config, detector)
 
     @classmethod
-    def from_config(cls, config: Dict[str, Any], detector: SafetyDetector) -> "SafetyNet":
+    def from_config(
+        cls, config: Dict[str, Any], detector: SafetyDetector, storage: Optional[tuple] = None,
+    ) -> "SafetyNet":
         return cls(
             detector, config["crisis_threshold"], config["check_in_threshold"],
-            config["fallback_threshold"],
-            NetConfirmation(
-                config["net_confirm_threshold"], tuple(config["net_confirms"]),
-                config["short_message_words"], config["short_confirm_threshold"],
-            ),
+            config["fallback_threshold"], NetConfirmation.from_config(config), storage,
         )
 
     def __init__(
         self, detector: SafetyDetector, crisis_threshold: float, check_in_threshold: float,
-        fallback_threshold: float, confirmation: Optional["NetConfirmation"] = None,
+        fallback_threshold: float, confirmation: Optional[NetConfirmation] = None,
+        storage: Optional[tuple] = None,
     ) -> None:
         self._detector = detector
-        self._storage: Optional[tuple] = None   # where `train` stores the rulebook
+        self._storage = storage   # (model storage, resource) where `train` stores the rulebook
         self._crisis_threshold = crisis_threshold
         self._check_in_threshold = check_in_threshold
         self._fallback_threshold = fallback_threshold

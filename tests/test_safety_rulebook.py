@@ -59,6 +59,14 @@ def test_every_rule_says_why_and_ids_are_namespaced_by_their_file():
             assert prefix == "check_in", rule.rule.id
 
 
+def test_everyday_patterns_are_whole_sequences():
+    """Each part of an everyday pattern cancels the findings it overlaps on its
+    own, so an `&` part such as "film" would silence "he filmed us without
+    asking" wherever it appears."""
+    everyday = [r.rule for r in EXAMPLES if r.rule.id.startswith("everyday.")]
+    assert everyday and [r.id for r in everyday if any(" & " in p for p in r.patterns)] == []
+
+
 def test_the_rulebook_survives_the_round_trip_into_a_model():
     """The safety net stores `to_dict()` as JSON in the model and loads it back."""
     import json

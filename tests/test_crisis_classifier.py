@@ -1,4 +1,6 @@
 """The learnt crisis classifier and the safety net's decision order."""
+from typing import Optional
+
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -42,9 +44,9 @@ def test_trains_stores_and_loads_with_the_model(storage):
     assert 0.0 <= message.get(OUTPUT)["crisis_probability"] <= 1.0
 
 
-def test_an_untrained_classifier_says_nothing_is_a_crisis(storage):
+def test_an_untrained_classifier_says_nothing(storage):
     empty = CrisisClassifier.load(CrisisClassifier.get_default_config(), storage, Resource("none"), context())
-    assert empty.predict(["he hits me"]) == [{"label": "none", "crisis_probability": 0.0}]
+    assert empty.predict(["he hits me"]) == [{"label": "none", "crisis_probability": None}]
 
 
 def test_labels_come_from_safety_intents_and_labelled_sets():
@@ -54,22 +56,29 @@ def test_labels_come_from_safety_intents_and_labelled_sets():
     assert labels == {"none", "immediate_danger", "self_harm", "high_danger", "sexual_violence", "abuse"}
 
 
-def decide(text: str, probability: float, label: str = "abuse", intent: str = "ask_signs") -> str:
+def decide(text: str, probability: Optional[float], label: str = "abuse", intent: str = "ask_signs",
+           label_probability: float = 0.0) -> str:
     config = SafetyNet.get_default_config()
     net = SafetyNet.from_config(config, default_detector())
+    learnt = {"label": label, "label_probability": label_probability, "crisis_probability": probability}
     message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
                             "intent_ranking": [{"name": intent, "confidence": 0.8},
                                                {"name": "ask_causes", "confidence": 0.1}],
-                            OUTPUT: {"label": label, "crisis_probability": probability}})
+                            OUTPUT: learnt})
     net.process([message])
     return message.get("intent")["name"]
 
 
 @pytest.mark.parametrize("text, probability, label, intent, expected", [
-    # the net's finding of immediate danger or self-harm stands whatever the
-    # classifiers say; so does a short one the classifier gives some weight
-    ("he's got a knife and he's coming up the stairs", 0.0, "abuse", "ask_signs", "safety_immediate_danger"),
+    # the net's finding of immediate danger or self-harm stands unless, in a
+    # message of more than eight words, the classifier all but rules it out
+    ("he's got a knife and he's coming up the stairs", 0.12, "abuse", "ask_signs", "safety_immediate_danger"),
+    ("he's got a knife and he's coming up the stairs", 0.02, "abuse", "ask_signs", "check_in_danger"),
     ("i want to kill myself", 0.0, "self_harm", "ask_signs", "safety_self_harm"),
+    # without a trained classifier the net stands alone
+    ("he's got a knife and he's coming up the stairs", None, "none", "ask_signs", "safety_immediate_danger"),
+    ("he strangled me last year", None, "none", "ask_signs", "safety_high_danger"),
+    # a short one the classifier gives some weight
     ("he strangled me last year", 0.15, "abuse", "ask_signs", "safety_high_danger"),
     # high danger, sexual violence or abuse that the classifier finds unlikely: asked
     ("he strangled me last year", 0.05, "abuse", "ask_signs", "check_in_abuse"),
@@ -81,7 +90,7 @@ def decide(text: str, probability: float, label: str = "abuse", intent: str = "a
     # a high-danger sign happening now stands
     ("my brother punched me in the arm for a joke tonight, the idiot", 0.06, "abuse",
      "ask_signs", "check_in_danger"),
-    ("he choked me in the kitchen tonight and then went out", 0.06, "abuse",
+    ("he choked me in the kitchen tonight and then went out", 0.15, "abuse",
      "ask_signs", "safety_immediate_danger"),
     # framed as work: even immediate danger needs the classifier's agreement
     ("I'm a paramedic and tonight a man was lunging at me with a broken bottle outside the pub",
@@ -99,6 +108,15 @@ def decide(text: str, probability: float, label: str = "abuse", intent: str = "a
 ])
 def test_the_safety_net_decides_in_order(text, probability, label, intent, expected):
     assert decide(text, probability, label, intent) == expected
+
+
+def test_self_harm_and_the_classifier_s_other_class_get_both_sets_of_resources():
+    """The detector reads self-harm, the classifier abuse (or the other way
+    round): the combined reply, whose rule gives both."""
+    text = "i cut myself again last night"
+    assert decide(text, 0.9, "abuse", label_probability=0.6) == "safety_self_harm_and_abuse"
+    assert decide(text, 0.9, "abuse", label_probability=0.2) == "safety_self_harm"
+    assert decide(text, 0.9, "immediate_danger", label_probability=0.6) == "safety_immediate_danger_and_self_harm"
 
 
 def test_the_linear_scorer_gives_sklearn_s_probabilities():

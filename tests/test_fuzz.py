@@ -138,8 +138,9 @@ def test_the_trained_pipeline_answers_anything_and_a_crisis_comes_first(assistan
     dialogue and the channel. The safety net has the last word on the intent,
     so whatever the noise around it, a crisis the detector finds is answered
     with its crisis reply first; one that needs the learnt classifier's
-    agreement ("0000000 SAY# KIL ME") gets that reply or the check-in for its
-    class, which shows the numbers too."""
+    agreement ("0000000 SAY# KIL ME"), or that it all but rules out in a
+    longer message, gets that reply or the check-in for its class, which shows
+    the numbers too."""
     replies = assistant.say(f"fuzz-{uuid.uuid4().hex[:12]}", text)
     assert replies and all(isinstance(r.get("text"), str) and r["text"].strip() for r in replies)
     said = clean_text(text)
@@ -147,7 +148,7 @@ def test_the_trained_pipeline_answers_anything_and_a_crisis_comes_first(assistan
     if finding is not None:
         crisis = LIBRARY.items[f"crisis_{finding.label}"]
         expected = {crisis_message(crisis, LIBRARY, DEFAULT_RESOURCES)["text"]}
-        if CONFIRMATION.needs_confirming(finding):
+        if CONFIRMATION.may_ask(finding, said):
             check_in = LIBRARY.items[check_in_for(finding.label)]
             expected.add(crisis_message(check_in, LIBRARY, DEFAULT_RESOURCES)["text"])
         assert replies[0]["text"] in expected

@@ -5,9 +5,11 @@ say the same things in more ways than rules can list. This component learns
 from labelled messages, the crisis intents of data/nlu/ and the labelled sets
 named in `labelled_sets` (the regression set and blind sets whose first score
 is already recorded), which crisis class a message is, and sets
-`crisis_classifier` = {"label": ..., "crisis_probability": p} for the safety net
-(bot/nlu/safety_net.py) to decide on: a crisis reply when p is high, a check-in
-question in the uncertain middle. It never removes a finding of the net.
+`crisis_classifier` = {"label": ..., "label_probability": that class's
+probability, "crisis_probability": p} for the safety net (bot/nlu/safety_net.py)
+to decide on: a crisis reply when p is high, a check-in question in the
+uncertain middle. An untrained one says nothing (p is None), and the net stands
+alone.
 
 A logistic regression over hashed character and word n-grams: small (no
 vocabulary kept in memory), quick to train, and its probabilities can be given
@@ -190,13 +192,14 @@ class CrisisClassifier(GraphComponent):
 
     def predict(self, texts: List[str]) -> List[Dict[str, Any]]:
         if self._pipeline is None:
-            return [{"label": NONE, "crisis_probability": 0.0} for _ in texts]
+            return [{"label": NONE, "crisis_probability": None} for _ in texts]
         classes = list(self._pipeline.classes_)
         results = []
         for row in self._pipeline.predict_proba(texts):
-            _, label = max((p, c) for p, c in zip(row, classes) if c != NONE)
+            probability, label = max((p, c) for p, c in zip(row, classes) if c != NONE)
             results.append({
                 "label": label,
+                "label_probability": round(float(probability), 4),
                 "crisis_probability": round(float(1.0 - row[classes.index(NONE)]), 4),
             })
         return results

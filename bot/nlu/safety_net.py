@@ -12,7 +12,12 @@ Runs last in the NLU pipeline and decides, in this order:
    numbers. Chosen on blind batches 4 and 5, each scored by a classifier not
    trained on it: crisis replies to near-misses (a DnD villain, "she keeps
    murdering me in Among Us") fell from 19.6% to 5.7%, and 0.4% of the
-   crisis messages got the check-in instead of the crisis reply.
+   crisis messages got the check-in instead of the crisis reply. Any other
+   finding in a message longer than `short_message_words` that the classifier
+   all but rules out (`net_doubt_threshold`, "best way to kill weeds without
+   hurting the dog") gets the check-in too. When one side reads self-harm and
+   the other a different crisis class (`learnt_also_threshold`), the reply
+   gives both classes' resources.
 2. The learnt crisis classifier (bot/nlu/crisis_classifier.py) is confident
    (`crisis_threshold`): its crisis intent.
 3. The detector finds an ambiguous cue ("tired of living like this", "he's
@@ -29,7 +34,7 @@ spaCy's entity ruler stores its patterns: a model carries exactly the rules it
 was evaluated with, and changing a rule takes effect at the next `make train`.
 """
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -43,7 +48,7 @@ from bot.nlu.crisis_classifier import OUTPUT as LEARNT
 from bot.nlu.rulebook import Rulebook, read_rulebook, rulebook_files
 from bot.yaml_files import files_digest
 from bot.nlu.safety import (
-    CHECK_IN_INTENTS, COMBINED, INTENT_PREFIX, SafetyDetector, SafetyFinding, crisis_of, install,
+    CHECK_IN_INTENTS, COMBINED, INTENT_PREFIX, PRIORITY, SafetyDetector, SafetyFinding, crisis_of, install,
 )
 
 RULEBOOK_FILE = "rulebook.json"
@@ -76,19 +81,31 @@ class NetConfirmation:
     classes: Tuple[str, ...] = ()
     short_message_words: int = 0
     short_threshold: float = 0.0
+    # any finding in a message longer than short_message_words, when the
+    # classifier all but rules it out ("best way to kill weeds on the patio
+    # without hurting the dog?": 0.07)
+    doubt_threshold: float = 0.0
 
     @classmethod
     def from_config(cls, config: Dict[str, Any]) -> "NetConfirmation":
         return cls(
             config["net_confirm_threshold"], tuple(config["net_confirms"]),
             config["short_message_words"], config["short_confirm_threshold"],
+            config["net_doubt_threshold"],
         )
 
     def confirms(self, finding: SafetyFinding, text: str, probability: float) -> bool:
-        if not self.needs_confirming(finding):
-            return True
-        short = len(text.split()) <= self.short_message_words
-        return probability >= (self.short_threshold if short else self.threshold)
+        short = self.is_short(text)
+        if self.needs_confirming(finding):
+            return probability >= (self.short_threshold if short else self.threshold)
+        return short or probability >= self.doubt_threshold
+
+    def may_ask(self, finding: SafetyFinding, text: str) -> bool:
+        """Whether the classifier can turn this finding's crisis reply into a check-in."""
+        return self.needs_confirming(finding) or not self.is_short(text)
+
+    def is_short(self, text: str) -> bool:
+        return len(text.split()) <= self.short_message_words
 
     def needs_confirming(self, finding: SafetyFinding) -> bool:
         """Any finding framed as study, fiction or work ("I'm a nurse in ED,
@@ -96,7 +113,7 @@ class NetConfirmation:
         or abuse or sexual violence made immediate only by an urgency word ("my
         brother punched me in the arm for a joke tonight"). Otherwise never
         self-harm, and never a high-danger sign happening now (a knife, and
-        he's coming up the stairs)."""
+        he's coming up the stairs): those need only the doubt threshold."""
         if finding.framed:
             return True
         if "self_harm" in (finding.label, *finding.also):
@@ -104,6 +121,21 @@ class NetConfirmation:
         if finding.by_urgency:
             return "high_danger" not in finding.also
         return finding.label in self.classes
+
+
+def with_learnt_class(finding: SafetyFinding, learnt: Dict[str, Any], threshold: float) -> SafetyFinding:
+    """Self-harm and another crisis class, one read by the detector and the
+    other by the learnt classifier, get both sets of resources: "he's passed
+    out drunk but said when he wakes up he's going to slit my throat" reads as
+    self-harm to the detector and as immediate danger (1.0) to the classifier."""
+    label, probability = learnt.get("label"), learnt.get("label_probability") or 0.0
+    classes = (finding.label, *finding.also)
+    if label not in PRIORITY or label in classes or probability < threshold:
+        return finding
+    if "self_harm" not in (*classes, label):
+        return finding
+    ordered = sorted((*classes, label), key=PRIORITY.index)
+    return replace(finding, label=ordered[0], also=tuple(ordered[1:]))
 
 
 def check_in_for(crisis: str) -> str:
@@ -135,6 +167,13 @@ class SafetyNet(GraphComponent):
             # 0.15): it needs only the lower threshold
             "short_message_words": 8,
             "short_confirm_threshold": 0.1,
+            # any finding in a longer message needs at least this, else a
+            # check-in: the classifier all but rules it out ("moving house
+            # with a toddler, I've locked myself in the bathroom": 0.08)
+            "net_doubt_threshold": 0.1,
+            # the classifier's class joins a finding, when one of the two is
+            # self-harm, from this probability of that class
+            "learnt_also_threshold": 0.3,
         }
 
     @classmethod
@@ -176,12 +215,13 @@ class SafetyNet(GraphComponent):
         return cls(
             detector, config["crisis_threshold"], config["check_in_threshold"],
             config["fallback_threshold"], NetConfirmation.from_config(config), storage,
+            config["learnt_also_threshold"],
         )
 
     def __init__(
         self, detector: SafetyDetector, crisis_threshold: float, check_in_threshold: float,
         fallback_threshold: float, confirmation: Optional[NetConfirmation] = None,
-        storage: Optional[tuple] = None,
+        storage: Optional[tuple] = None, also_threshold: float = 1.0,
     ) -> None:
         self._detector = detector
         self._storage = storage   # (model storage, resource) where `train` stores the rulebook
@@ -189,6 +229,7 @@ class SafetyNet(GraphComponent):
         self._check_in_threshold = check_in_threshold
         self._fallback_threshold = fallback_threshold
         self._confirmation = confirmation or NetConfirmation()
+        self._also_threshold = also_threshold
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -203,15 +244,17 @@ class SafetyNet(GraphComponent):
     def _decide(self, message: Message, text: str) -> None:
         finding = self._detector.assess(text)
         learnt = message.get(LEARNT) or {}
-        probability = learnt.get("crisis_probability") or 0.0
+        # None: no trained classifier in the pipeline, and the net stands alone
+        probability = learnt.get("crisis_probability")
         label = learnt.get("label") or "abuse"
         if finding is not None and finding.crisis:
-            excerpt = bool((message.get("metadata") or {}).get(SCANNED_EXCERPT))
-            if not excerpt and not self._confirmation.confirms(finding, text, probability):
+            finding = with_learnt_class(finding, learnt, self._also_threshold)
+            if not self._stands(finding, message, text, probability):
                 self._set_intent(message, {"name": check_in_for(finding.label), "confidence": 1.0})
             else:
                 self._set_intent(message, {"name": intent_for(finding), "confidence": 1.0})
             return
+        probability = probability or 0.0
         if probability >= self._crisis_threshold:
             self._set_intent(message, {"name": INTENT_PREFIX + label, "confidence": probability})
         elif finding is not None:
@@ -222,6 +265,16 @@ class SafetyNet(GraphComponent):
             predicted = (message.get("intent") or {}).get("name")
             if crisis_of(predicted) or predicted in CHECK_IN_INTENTS:
                 self._set_intent(message, self._next_non_crisis(message))
+
+    def _stands(
+        self, finding: SafetyFinding, message: Message, text: str, probability: Optional[float],
+    ) -> bool:
+        """A crisis finding gets its crisis reply unless the learnt classifier
+        doubts it; never when the channel found it in a window of an overlong
+        message (the filler around one sentence reads as benign)."""
+        if probability is None or (message.get("metadata") or {}).get(SCANNED_EXCERPT):
+            return True
+        return self._confirmation.confirms(finding, text, probability)
 
     def _next_non_crisis(self, message: Message) -> Dict[str, Any]:
         ranking = [

@@ -15,6 +15,8 @@ from bot.render import KIND
 from bot.resources import CLIENT_SLOT, STATED_SLOT, configured_default_region, region_for, resources_for
 
 DEFAULT_REGION = configured_default_region()
+# domain.yml: the crisis family already shown in this conversation
+CRISIS_SEEN_SLOT = "crisis_seen"
 
 DomainDict = Dict[Text, Any]
 Events = List[Dict[Text, Any]]
@@ -33,6 +35,14 @@ def utter_all(dispatcher: CollectingDispatcher, messages: List[Dict[Text, Any]],
     region = region_for(tracker.get_slot(STATED_SLOT), tracker.get_slot(CLIENT_SLOT), DEFAULT_REGION)
     for message in messages:
         utter(dispatcher, message, region)
+
+
+def keep_crisis_numbers_in_view(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """After a crisis reply in this conversation, an answer ends with the
+    numbers again (a domain response, so the Rasa server fills the region's)."""
+    seen = tracker.get_slot(CRISIS_SEEN_SLOT)
+    if seen:
+        dispatcher.utter_message(response=f"utter_crisis_reminder_{seen}")
 
 
 def cleared_quiz_answers() -> Events:
@@ -56,6 +66,7 @@ class ActionAnswerTopic(Action):
             last_topic=tracker.get_slot("last_topic"),
         )
         utter_all(dispatcher, answer.messages, tracker)
+        keep_crisis_numbers_in_view(dispatcher, tracker)
         return [SlotSet("last_topic", answer.topic)]
 
 
@@ -74,6 +85,7 @@ class ActionCheckBehaviour(Action):
             return []
         answer = behaviour_answer(default_matcher().assess(text), default_library())
         utter_all(dispatcher, answer.messages, tracker)
+        keep_crisis_numbers_in_view(dispatcher, tracker)
         return [SlotSet("last_topic", answer.topic)]
 
 

@@ -155,3 +155,24 @@ def test_ireland_gets_its_own_emergency_number_and_womens_aid(assistant):
     replies = assistant.say(sender(), "he is strangling me", metadata={"region": "IE"})
     assert "[112 or 999](tel:112)" in first(replies)
     assert "(tel:+3531800341900)" in texts(replies)
+
+
+def test_after_a_crisis_reply_a_message_not_understood_keeps_the_numbers(assistant):
+    person = sender()
+    assistant.say(person, "i took a load of paracetamol an hour ago")
+    with assistant.action_server_stopped():
+        replies = assistant.say(person, "zxqv blorf")
+    assert kinds(replies) == ["crisis"] and replies[0]["custom"]["level"] == "reminder_self_harm"
+    assert "(tel:911)" in texts(replies) and "(tel:988)" in texts(replies)
+
+
+def test_after_a_crisis_reply_an_answer_ends_with_the_numbers(assistant):
+    person = sender()
+    assistant.say(person, "my husband hits me", metadata={"region": "GB"})
+    replies = assistant.say(person, "what are the signs?", metadata={"region": "GB"})
+    assert kinds(replies)[0] == "answer" and kinds(replies)[-1] == "crisis"
+    assert replies[-1]["custom"]["level"] == "reminder_abuse" and "(tel:999)" in texts(replies[-1:])
+
+
+def test_without_a_crisis_an_answer_has_no_crisis_reminder(assistant):
+    assert "crisis" not in kinds(assistant.say(sender(), "what are the signs?"))

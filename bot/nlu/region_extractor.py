@@ -23,6 +23,9 @@ ISO_ALIASES = {"UK": "GB"}
 FIRST_PERSON = {"i", "i'm", "im", "we", "we're", "me", "'m", "'re"}
 LOCATING = {"in", "from", "live", "living", "based", "located", "staying", "near", "at"}
 NEGATION = {"not", "n't", "dont", "nt", "never", "no"}
+# "I came here from Pakistan", "originally from Cork": where the person comes
+# from, not where they are now (nor which emergency number they need)
+ORIGIN = {"came", "come", "moved", "emigrated", "immigrated", "originally", "born", "here"}
 WINDOW = 5  # tokens before a place name that may say "I'm in" or "not"
 SENTENCE_END = {".", "!", "?", ";"}
 
@@ -70,6 +73,8 @@ class RegionFinder:
                 found.append((2, INTERNATIONAL))
                 continue
             strength = 1 if before & LOCATING <= {"from"} else 2
+            if strength == 1 and before & ORIGIN:
+                continue
             found.append((strength, english().vocab.strings[match_id]))
         # the strongest; of equals, the last ("I'm not in the UK, I'm in Ireland")
         return max(reversed(found), key=lambda f: f[0])[1] if found else None

@@ -26,6 +26,11 @@ NEGATION = {"not", "n't", "dont", "nt", "never", "no"}
 # "I came here from Pakistan", "originally from Cork": where the person comes
 # from, not where they are now (nor which emergency number they need)
 ORIGIN = {"came", "come", "moved", "emigrated", "immigrated", "originally", "born", "here"}
+# "my family in Lagos", "the kids are with my mum in Perth": where someone
+# else is, not the person writing
+OTHERS = {"family", "mum", "mom", "mam", "dad", "parents", "folks", "sister", "brother", "kids",
+          "children", "son", "daughter", "friend", "friends", "relatives", "cousin", "cousins",
+          "aunt", "auntie", "uncle", "grandparents", "nan", "gran", "grandma", "grandad", "ex"}
 WINDOW = 5  # tokens before a place name that may say "I'm in" or "not"
 SENTENCE_END = {".", "!", "?", ";"}
 
@@ -71,6 +76,8 @@ class RegionFinder:
                 if found and start > 0 and doc[start - 1].lower_ in NEGATION:
                     continue   # "I live in Dublin, not London": London is ruled out, not Dublin
                 found.append((2, INTERNATIONAL))
+                continue
+            if start >= 2 and doc[start - 1].lower_ in LOCATING and doc[start - 2].lower_ in OTHERS:
                 continue
             strength = 1 if before & LOCATING <= {"from"} else 2
             if strength == 1 and before & ORIGIN:

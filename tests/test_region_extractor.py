@@ -11,6 +11,9 @@ from bot.nlu.region_extractor import client_region, default_finder
         ("UK", "GB"), ("Australia", "AU"), ("I'm in Ireland", "IE"),
         ("I'm not in the US", "INTL"), ("i dont live in america", "INTL"),
         ("wrong country", "INTL"), ("I'm in Germany", "INTL"),
+        ("I am from Philippines, two years in Canada, my visa is with him", "CA"),
+        ("i am from philippines, here in canada i have no family", "CA"),
+        ("from Nigeria originally, been here in the UK six years", "GB"),
     ],
 )
 def test_finds_where_the_person_says_they_are(text, region):

@@ -26,6 +26,10 @@ NEGATION = {"not", "n't", "dont", "nt", "never", "no"}
 # "I came here from Pakistan", "originally from Cork": where the person comes
 # from, not where they are now (nor which emergency number they need)
 ORIGIN = {"came", "come", "moved", "emigrated", "immigrated", "originally", "born", "here"}
+# "here in Canada", "two years in Canada", "moved to Canada": where the person
+# is now, said without "I" ("I am from the Philippines, here in Canada...")
+NOW_HERE = {("here", "in"), ("now", "in"), ("years", "in"), ("months", "in"), ("weeks", "in"),
+            ("moved", "to"), ("came", "to"), ("living", "in")}
 # "my family in Lagos", "the kids are with my mum in Perth": where someone
 # else is, not the person writing
 OTHERS = {"family", "mum", "mom", "mam", "dad", "parents", "folks", "sister", "brother", "kids",
@@ -48,6 +52,12 @@ def _same_sentence(tokens) -> set:
     return set(words[ends[-1] + 1:] if ends else words)
 
 
+def _said_here(doc, start: int) -> bool:
+    """"here in (the) Canada", "two years in Canada": the two words before the place."""
+    words = [t.lower_ for t in doc[max(0, start - 3):start] if t.lower_ != "the"]
+    return tuple(words[-2:]) in NOW_HERE
+
+
 class RegionFinder:
     """Finds a stated region in text; `None` when the person named none."""
 
@@ -68,6 +78,9 @@ class RegionFinder:
                 continue   # "Newcastle, NSW": the place that follows says which one
             before = _same_sentence(doc[max(0, start - WINDOW):start])
             whole_message = start == 0 and end == len(doc) or len(doc) <= end + 1 and start <= 1
+            if _said_here(doc, start):
+                found.append((2, english().vocab.strings[match_id]))
+                continue
             if not (whole_message or before & FIRST_PERSON or before & {"based", "located", "living", "live"}):
                 continue
             if not (whole_message or before & LOCATING):

@@ -14,6 +14,7 @@ from bot.nlu.region_extractor import client_region, default_finder
         ("I am from Philippines, two years in Canada, my visa is with him", "CA"),
         ("i am from philippines, here in canada i have no family", "CA"),
         ("from Nigeria originally, been here in the UK six years", "GB"),
+        ("I don't live here in the UK", "INTL"),
     ],
 )
 def test_finds_where_the_person_says_they_are(text, region):

@@ -29,7 +29,7 @@ ORIGIN = {"came", "come", "moved", "emigrated", "immigrated", "originally", "bor
 # "here in Canada", "two years in Canada", "moved to Canada": where the person
 # is now, said without "I" ("I am from the Philippines, here in Canada...")
 NOW_HERE = {("here", "in"), ("now", "in"), ("years", "in"), ("months", "in"), ("weeks", "in"),
-            ("moved", "to"), ("came", "to"), ("living", "in")}
+            ("moved", "to"), ("came", "to")}
 # "my family in Lagos", "the kids are with my mum in Perth": where someone
 # else is, not the person writing
 OTHERS = {"family", "mum", "mom", "mam", "dad", "parents", "folks", "sister", "brother", "kids",
@@ -78,12 +78,10 @@ class RegionFinder:
                 continue   # "Newcastle, NSW": the place that follows says which one
             before = _same_sentence(doc[max(0, start - WINDOW):start])
             whole_message = start == 0 and end == len(doc) or len(doc) <= end + 1 and start <= 1
-            if _said_here(doc, start):
-                found.append((2, english().vocab.strings[match_id]))
+            stated = whole_message or _said_here(doc, start)
+            if not (stated or before & FIRST_PERSON or before & {"based", "located", "living", "live"}):
                 continue
-            if not (whole_message or before & FIRST_PERSON or before & {"based", "located", "living", "live"}):
-                continue
-            if not (whole_message or before & LOCATING):
+            if not (stated or before & LOCATING):
                 continue
             if before & NEGATION:
                 if found and start > 0 and doc[start - 1].lower_ in NEGATION:

@@ -9,7 +9,7 @@ import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.evaluation.safety import NONE, load_examples, net_prediction
-from bot.nlu.safety import PRIORITY, default_detector
+from bot.nlu.safety import PRIORITY, default_detector, expand
 from bot.paths import REPO_ROOT
 
 
@@ -209,3 +209,10 @@ def test_everyday_exceptions_never_swallow_a_crisis(text):
 @pytest.mark.parametrize("text", REVIEW_ORDINARY)
 def test_ordinary_sentences_raise_nothing(text):
     assert default_detector().assess(text) is None, text
+
+
+@pytest.mark.parametrize("pattern", ["(a (b|c)|d) e", "(a|b e", "a|b) e"])
+def test_a_pattern_with_nested_or_unbalanced_groups_is_refused(pattern):
+    # a nested group never matches, so a rule written that way would be silently dead
+    with pytest.raises(ValueError):
+        expand(pattern)

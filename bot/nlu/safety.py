@@ -362,6 +362,7 @@ def _is_whole(doc: Doc, start: int, end: int) -> bool:
 def expand(pattern: str) -> List[List[str]]:
     """Splits a normalised pattern into tokens; `(a b|c)` alternates whole word
     sequences."""
+    _check_brackets(pattern)
     segments: List[List[List[str]]] = []
     for part in re.split(r"(\([^)]*\))", pattern):
         if part.startswith("("):
@@ -372,6 +373,17 @@ def expand(pattern: str) -> List[List[str]]:
     if any("?" in sequence for sequence in sequences):
         raise ValueError(f"a lone `?` (write `(a|b|)` for an optional group): {pattern}")
     return sequences
+
+
+def _check_brackets(pattern: str) -> None:
+    """Groups do not nest: `(a (b|c)|d)` would silently never match."""
+    depth = 0
+    for char in pattern:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth not in (0, 1):
+            raise ValueError(f"nested or unbalanced brackets (groups do not nest): {pattern}")
+    if depth:
+        raise ValueError(f"unbalanced brackets: {pattern}")
 
 
 def _choices(choices: List[str]) -> List[List[str]]:

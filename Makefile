@@ -15,7 +15,7 @@ TRAINING_INPUTS := config.yml domain.yml \
 	$(wildcard bot/*.py bot/nlu/*.py) \
 	tests/eval/safety_set.yml $(filter-out %first-scores.yml,$(wildcard tests/eval/blind/*.yml))
 
-.PHONY: help install system-deps train run shell test validate test-stories eval-nlu eval-safety eval-blind eval-behaviour bench clean
+.PHONY: help install system-deps train run shell test validate test-stories eval-nlu eval-safety eval-blind eval-thresholds eval-behaviour bench clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -24,6 +24,7 @@ help:
 	@echo "REDIS_HOST=127.0.0.1 make run - conversations in Redis, for several servers (docs/deployment.md)"
 	@echo "make eval-nlu - cross-validated intent report into docs/"
 	@echo "make eval-blind - safety on blind batches and real letters (first scores kept) into docs/safety-evaluation.md"
+	@echo "make eval-thresholds - the safety net's thresholds, each blind set scored by a classifier trained without it"
 	@echo "make eval-safety - safety regression set (the rules were written against it) into docs/safety-regression.md"
 	@echo "make eval-behaviour - behaviour checker top-1/top-3 accuracy into docs/"
 	@echo "make bench  - latency, throughput, start-up, memory, training time vs stock Rasa into docs/benchmark.md"
@@ -77,6 +78,11 @@ eval-safety: $(MODEL)
 SETS ?= --all
 eval-blind: $(MODEL)
 	$(RUN) python -m bot.evaluation.blind $(SETS)
+
+# Leave-one-set-out: each held-out blind set against a crisis classifier trained
+# without it, for each candidate threshold setting (no servers, ~1 min a set).
+eval-thresholds: install
+	$(RUN) python -m bot.evaluation.leave_one_out $(SETS:--all=)
 
 eval-behaviour: install
 	$(RUN) python -m bot.evaluation.behaviour

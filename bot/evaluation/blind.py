@@ -22,6 +22,7 @@ have been worked on).
 """
 import argparse
 import json
+import re
 import subprocess
 import tempfile
 import urllib.request
@@ -29,7 +30,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, FrozenSet, List, Optional, Sequence
 
 import yaml
 
@@ -58,6 +59,7 @@ class Case:
     turns: List[str]
     label: str
     region: Optional[str] = None
+    source: Optional[str] = None     # a real letter's URL
 
 
 @dataclass
@@ -86,6 +88,9 @@ class Outcome:
 class SetScore:
     name: str
     outcomes: List[Outcome] = field(default_factory=list)
+    # ids of real letters an earlier real set already retold (same page): the
+    # assistant may have been trained or tuned on them, so they are not blind
+    repeated: FrozenSet[str] = frozenset()
 
     def of(self, labels: Sequence[str]) -> List[Outcome]:
         return [o for o in self.outcomes if o.case.label in labels]
@@ -107,6 +112,11 @@ class SetScore:
         }
         for label in CRISIS:
             figures[f"recall_{label}"] = _share(self.of((label,)), lambda o: o.crisis)
+        if self.repeated:
+            new = SetScore(self.name, [o for o in self.outcomes if o.case.id not in self.repeated])
+            figures["repeated_letters"] = len(self.repeated)
+            figures["new_letters_crisis_reply_recall"] = _share(new.of(CRISIS), lambda o: o.crisis)
+            figures["new_letters_crisis_replies_on_others"] = _share(new.of(NOT_CRISIS), lambda o: o.crisis)
         return figures
 
     def misses(self) -> List[Outcome]:
@@ -130,8 +140,25 @@ def load_set(name: str) -> List[Case]:
     cases = []
     for raw in data["cases"]:
         turns = raw.get("turns") or [raw["text"]]
-        cases.append(Case(raw["id"], [str(t) for t in turns], raw["label"], raw.get("region")))
+        cases.append(Case(raw["id"], [str(t) for t in turns], raw["label"], raw.get("region"), raw.get("source")))
     return cases
+
+
+def _page(url: str) -> str:
+    return url.rstrip("/").replace("http://", "https://").replace("://www.", "://")
+
+
+def repeated_letters(name: str) -> FrozenSet[str]:
+    """Ids of a real set's cases whose page an earlier-numbered real set used."""
+    number = re.fullmatch(r"real-(\d+)", name)
+    if not number:
+        return frozenset()
+    earlier = {
+        _page(case.source) for other in set_names()
+        if (m := re.fullmatch(r"real-(\d+)", other)) and int(m.group(1)) < int(number.group(1))
+        for case in load_set(other) if case.source
+    }
+    return frozenset(c.id for c in load_set(name) if c.source and _page(c.source) in earlier)
 
 
 def set_names() -> List[str]:
@@ -213,7 +240,8 @@ def score_sets(names: Sequence[str]) -> List[SetScore]:
                 rasa.wait_ready()
                 url = f"http://{LOOPBACK}:{rasa_port}/webhooks/rest/webhook"
                 return [
-                    SetScore(name, [run_case(url, case, default_region) for case in load_set(name)])
+                    SetScore(name, [run_case(url, case, default_region) for case in load_set(name)],
+                             repeated_letters(name))
                     for name in names
                 ]
             finally:
@@ -295,6 +323,27 @@ def outcome_rows(outcomes: List[Outcome]) -> List[str]:
     return rows
 
 
+def repeats_note(first: Dict[str, Dict]) -> List[str]:
+    """Real sets that retold letters an earlier set had used: those letters are
+    not blind (the earlier sets train the classifier and their misses were
+    worked on), so the figures on new letters alone are given too."""
+    rows = [(n, f, len(repeated_letters(n))) for n, f in sorted(first.items()) if n.startswith("real-")]
+    rows = [row for row in rows if row[2]]
+    if not rows:
+        return []
+    lines = [
+        "Real sets that retold letters an earlier set had already used (same page) are not fully "
+        "blind. The figures on their new letters alone are recorded from real-15 on; before that "
+        "the first-score record kept only the whole set's.", "",
+        "| set | repeated letters | crisis reply (new letters) | crisis reply on others (new letters) |",
+        "|---|---|---|---|",
+    ]
+    for name, f, repeats in rows:
+        lines.append(f"| {name} | {repeats} | {pct(f.get('new_letters_crisis_reply_recall'))} "
+                     f"| {pct(f.get('new_letters_crisis_replies_on_others'))} |")
+    return lines + [""]
+
+
 def report(first: Dict[str, Dict], latest: List[SetScore]) -> str:
     lines = [
         "# Safety evaluation",
@@ -315,6 +364,7 @@ def report(first: Dict[str, Dict], latest: List[SetScore]) -> str:
         "",
         *figures_table({name: first[name] for name in sorted(first)}),
         "",
+        *repeats_note(first),
         "First scored on: " + ", ".join(
             f"{name} {first[name]['date']} at {first[name]['commit']}" for name in sorted(first)
         ) + ".",

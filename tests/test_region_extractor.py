@@ -25,6 +25,7 @@ def test_finds_where_the_person_says_they_are(text, region):
     "text", ["he hit me", "my boyfriend is from canada", "please help us", "what are the signs",
              "I came here from Pakistan after the marriage and I don't know anybody",
              "i'm originally from cork but",
+             "i am helper from Philippines, working here 2 years. employer son is pushing my door",
              "He says he'll out me to my family in Lagos if I ever leave him"],
 )
 def test_ignores_places_that_are_not_where_the_person_is(text):

@@ -58,6 +58,12 @@ def _said_here(doc, start: int) -> bool:
     return tuple(words[-2:]) in NOW_HERE
 
 
+def _here_after(doc, end: int) -> bool:
+    """"from the Philippines, working here 2 years": "here" just after a place
+    someone is from puts them somewhere else."""
+    return any(t.lower_ == "here" for t in doc[end:end + WINDOW])
+
+
 class RegionFinder:
     """Finds a stated region in text; `None` when the person named none."""
 
@@ -91,7 +97,7 @@ class RegionFinder:
             if start >= 2 and doc[start - 1].lower_ in LOCATING and doc[start - 2].lower_ in OTHERS:
                 continue
             strength = 1 if before & LOCATING <= {"from"} else 2
-            if strength == 1 and before & ORIGIN:
+            if strength == 1 and (before & ORIGIN or _here_after(doc, end)):
                 continue
             found.append((strength, english().vocab.strings[match_id]))
         # the strongest; of equals, the last ("I'm not in the UK, I'm in Ireland")

@@ -15,6 +15,8 @@ from bot.nlu.region_extractor import client_region, default_finder
         ("i am from philippines, here in canada i have no family", "CA"),
         ("from Nigeria originally, been here in the UK six years", "GB"),
         ("I don't live here in the UK", "INTL"),
+        ("I think maybe better I die. I have no one here in England", "GB"),
+        ("I'm no longer in the UK", "INTL"),
     ],
 )
 def test_finds_where_the_person_says_they_are(text, region):

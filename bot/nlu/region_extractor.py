@@ -58,6 +58,17 @@ def _said_here(doc, start: int) -> bool:
     return tuple(words[-2:]) in NOW_HERE
 
 
+def _negates(tokens) -> bool:
+    """A negation of where the person is: "not in", "don't live", "no longer";
+    not "no one here in England" or "no family in Leeds"."""
+    words = [t.lower_ for t in tokens]
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word in NEGATION and (word != "no" or following in {"longer", "more"} | LOCATING):
+            return True
+    return False
+
+
 def _here_after(doc, end: int) -> bool:
     """"from the Philippines, working here 2 years": "here" just after a place
     someone is from puts them somewhere else."""
@@ -89,7 +100,7 @@ class RegionFinder:
                 continue
             if not (stated or before & LOCATING):
                 continue
-            if before & NEGATION:
+            if before & NEGATION and _negates(doc[max(0, start - WINDOW):start]):
                 if found and start > 0 and doc[start - 1].lower_ in NEGATION:
                     continue   # "I live in Dublin, not London": London is ruled out, not Dublin
                 found.append((2, INTERNATIONAL))

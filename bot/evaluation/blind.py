@@ -29,6 +29,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Sequence
 
@@ -148,17 +149,23 @@ def _page(url: str) -> str:
     return url.rstrip("/").replace("http://", "https://").replace("://www.", "://")
 
 
+@lru_cache(maxsize=1)
+def _repeats_by_set() -> Dict[str, FrozenSet[str]]:
+    """For each real set, in number order, the ids of its cases whose page an
+    earlier real set used."""
+    real = sorted((int(m.group(1)), name) for name in set_names() if (m := re.fullmatch(r"real-(\d+)", name)))
+    seen: set = set()
+    repeats = {}
+    for _, name in real:
+        pages = {case.id: _page(case.source) for case in load_set(name) if case.source}
+        repeats[name] = frozenset(i for i, page in pages.items() if page in seen)
+        seen |= set(pages.values())
+    return repeats
+
+
 def repeated_letters(name: str) -> FrozenSet[str]:
     """Ids of a real set's cases whose page an earlier-numbered real set used."""
-    number = re.fullmatch(r"real-(\d+)", name)
-    if not number:
-        return frozenset()
-    earlier = {
-        _page(case.source) for other in set_names()
-        if (m := re.fullmatch(r"real-(\d+)", other)) and int(m.group(1)) < int(number.group(1))
-        for case in load_set(other) if case.source
-    }
-    return frozenset(c.id for c in load_set(name) if c.source and _page(c.source) in earlier)
+    return _repeats_by_set().get(name, frozenset())
 
 
 def set_names() -> List[str]:

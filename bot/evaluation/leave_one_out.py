@@ -14,13 +14,15 @@ and on all other messages. Only the last turn of a conversation is replayed.
 """
 import argparse
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.evaluation.blind import load_set
 from bot.nlu.crisis_classifier import (
-    NOT_LEARNT, OUTPUT, CrisisClassifier, Example, build_pipeline, label_of_intent, read_labelled_set,
+    OUTPUT, CrisisClassifier, Example, fit_pipeline, learnt_examples, read_labelled_set,
 )
 from bot.nlu.rulebook import read_rulebook
 from bot.nlu.safety import PRIORITY, SafetyDetector, crisis_of
@@ -56,18 +58,9 @@ def pipeline_config(name: str) -> Dict:
     raise KeyError(name)
 
 
-def nlu_examples() -> List[Example]:
-    examples = []
-    for path in sorted(NLU_DIR.glob("*.yml")):
-        for message in load_data(str(path)).intent_examples:
-            if message.get("text") and message.get("intent") not in NOT_LEARNT:
-                examples.append((message.get("text"), label_of_intent(message.get("intent"))))
-    return examples
-
-
 def held_out_cases(path: str) -> List[Tuple[str, str]]:
-    data = read_yaml(REPO_ROOT / path)
-    return [((c.get("turns") or [c.get("text")])[-1], c["label"]) for c in data["cases"]]
+    """(last turn, label) of a blind set, its non-crisis labels kept apart."""
+    return [(case.turns[-1], case.label) for case in load_set(Path(path).stem)]
 
 
 def classifier_without(held_out: str, sets: Sequence[str], base: List[Example], config: Dict):
@@ -75,9 +68,7 @@ def classifier_without(held_out: str, sets: Sequence[str], base: List[Example], 
     for path in sets:
         if path != held_out:
             examples += read_labelled_set(path)
-    pipeline = build_pipeline(config.get("C", 10.0), config.get("features", 2 ** 17))
-    pipeline.fit([t for t, _ in examples], [label for _, label in examples])
-    return CrisisClassifier(config, None, None, pipeline)
+    return CrisisClassifier(config, None, None, fit_pipeline(examples, config))
 
 
 def replay(net: SafetyNet, cases: List[Tuple[str, str]], learnt: List[Dict]) -> List[Decision]:
@@ -117,10 +108,10 @@ def main(argv: List[str] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sets", nargs="*", help="set names, e.g. batch-14 real-12")
     args = parser.parse_args(argv)
-    config = pipeline_config("CrisisClassifier")
+    config = {**CrisisClassifier.get_default_config(), **pipeline_config("CrisisClassifier")}
     sets = config["labelled_sets"]
     chosen = [f"tests/eval/blind/{n}.yml" for n in args.sets] or [s for s in sets if "batch-" in s][-6:]
-    base, detector = nlu_examples(), SafetyDetector(read_rulebook())
+    base, detector = learnt_examples(load_data(str(NLU_DIR))), SafetyDetector(read_rulebook())
     print(f"{'set':10} {'candidate':32} recall  safe  s-harm  near  others")
     for held_out in chosen:
         classifier = classifier_without(held_out, sets, base, config)

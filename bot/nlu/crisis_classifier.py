@@ -47,6 +47,21 @@ def label_of_intent(intent: Optional[str]) -> str:
     return crisis_of(intent) or NONE
 
 
+def learnt_examples(training_data: TrainingData) -> List[Example]:
+    """The NLU data's examples, each labelled with its intent's crisis class."""
+    return [
+        (m.get("text"), label_of_intent(m.get("intent")))
+        for m in training_data.intent_examples
+        if m.get("text") and m.get("intent") not in NOT_LEARNT
+    ]
+
+
+def fit_pipeline(examples: List[Example], config: Dict[str, Any]) -> Any:
+    pipeline = build_pipeline(config["C"], config["features"])
+    pipeline.fit([text for text, _ in examples], [label for _, label in examples])
+    return pipeline
+
+
 def read_labelled_set(relative_path: str) -> List[Example]:
     """Examples of a labelled YAML set: the regression set (`examples`) or a
     blind set (`cases`, whose non-crisis labels all count as none)."""
@@ -164,15 +179,10 @@ class CrisisClassifier(GraphComponent):
         self._pipeline = LinearScorer.of(pipeline) if pipeline is not None else None
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [
-            (m.get("text"), label_of_intent(m.get("intent")))
-            for m in training_data.intent_examples
-            if m.get("text") and m.get("intent") not in NOT_LEARNT
-        ]
+        examples = learnt_examples(training_data)
         for path in self._config["labelled_sets"]:
             examples += read_labelled_set(path)
-        pipeline = build_pipeline(self._config["C"], self._config["features"])
-        pipeline.fit([t for t, _ in examples], [label for _, label in examples])
+        pipeline = fit_pipeline(examples, self._config)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / MODEL_FILE).write_bytes(pickle.dumps(pipeline))
         self._pipeline = LinearScorer.of(pipeline)

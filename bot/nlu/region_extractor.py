@@ -44,12 +44,12 @@ def _only_punctuation(tokens) -> bool:
     return all(t.is_punct for t in tokens)
 
 
-def _same_sentence(tokens) -> set:
+def _same_sentence(tokens) -> List[str]:
     """Words of the window after the last sentence end ("I said no. I'm in
     Belfast" is not a negation of Belfast)."""
     words = [t.lower_ for t in tokens]
     ends = [i for i, w in enumerate(words) if w in SENTENCE_END]
-    return set(words[ends[-1] + 1:] if ends else words)
+    return words[ends[-1] + 1:] if ends else words
 
 
 def _said_here(doc, start: int) -> bool:
@@ -58,10 +58,9 @@ def _said_here(doc, start: int) -> bool:
     return tuple(words[-2:]) in NOW_HERE
 
 
-def _negates(tokens) -> bool:
+def _negates(words: List[str]) -> bool:
     """A negation of where the person is: "not in", "don't live", "no longer";
     not "no one here in England" or "no family in Leeds"."""
-    words = [t.lower_ for t in tokens]
     for i, word in enumerate(words):
         following = words[i + 1] if i + 1 < len(words) else ""
         if word in NEGATION and (word != "no" or following in {"longer", "more"} | LOCATING):
@@ -93,14 +92,15 @@ class RegionFinder:
             following = matches[index + 1] if index + 1 < len(matches) else None
             if following and following[0] != match_id and _only_punctuation(doc[end:following[1]]):
                 continue   # "Newcastle, NSW": the place that follows says which one
-            before = _same_sentence(doc[max(0, start - WINDOW):start])
+            sentence = _same_sentence(doc[max(0, start - WINDOW):start])
+            before = set(sentence)
             whole_message = start == 0 and end == len(doc) or len(doc) <= end + 1 and start <= 1
             stated = whole_message or _said_here(doc, start)
             if not (stated or before & FIRST_PERSON or before & {"based", "located", "living", "live"}):
                 continue
             if not (stated or before & LOCATING):
                 continue
-            if before & NEGATION and _negates(doc[max(0, start - WINDOW):start]):
+            if _negates(sentence):
                 if found and start > 0 and doc[start - 1].lower_ in NEGATION:
                     continue   # "I live in Dublin, not London": London is ruled out, not Dublin
                 found.append((2, INTERNATIONAL))

@@ -28,6 +28,8 @@ def test_finds_where_the_person_says_they_are(text, region):
              "I came here from Pakistan after the marriage and I don't know anybody",
              "i'm originally from cork but",
              "i am helper from Philippines, working here 2 years. employer son is pushing my door",
+             "I am from Philippines, I work as helper in his house. He lock my room from outside and he keep my passport",
+             "My wife's family beat me when I visit. I am from Bangladesh, I have visa for work here",
              "He says he'll out me to my family in Lagos if I ever leave him"],
 )
 def test_ignores_places_that_are_not_where_the_person_is(text):

@@ -35,6 +35,12 @@ NOW_HERE = {("here", "in"), ("now", "in"), ("years", "in"), ("months", "in"), ("
 OTHERS = {"family", "mum", "mom", "mam", "dad", "parents", "folks", "sister", "brother", "kids",
           "children", "son", "daughter", "friend", "friends", "relatives", "cousin", "cousins",
           "aunt", "auntie", "uncle", "grandparents", "nan", "gran", "grandma", "grandad", "ex"}
+# "I am from Bangladesh, I have visa for work here", "I am from Philippines,
+# I work as helper in his house. he keep my passport": someone who says only
+# where they are from, in a message about a visa, a passport or an employer,
+# is living somewhere else
+MIGRANT = {"visa", "visas", "passport", "passports", "helper", "maid", "nanny", "employer",
+           "sponsor", "permit", "immigration", "deport", "deported"}
 WINDOW = 5  # tokens before a place name that may say "I'm in" or "not"
 SENTENCE_END = {".", "!", "?", ";"}
 
@@ -88,6 +94,7 @@ class RegionFinder:
             return INTERNATIONAL
         matches = sorted(self._matcher(doc), key=lambda m: (m[1], -m[2]))
         found = []   # (strength, region): where the person lives beats where they are from
+        migrant = any(t.lower_ in MIGRANT for t in doc)
         for index, (match_id, start, end) in enumerate(matches):
             following = matches[index + 1] if index + 1 < len(matches) else None
             if following and following[0] != match_id and _only_punctuation(doc[end:following[1]]):
@@ -108,7 +115,7 @@ class RegionFinder:
             if start >= 2 and doc[start - 1].lower_ in LOCATING and doc[start - 2].lower_ in OTHERS:
                 continue
             strength = 1 if before & LOCATING <= {"from"} else 2
-            if strength == 1 and (before & ORIGIN or _here_after(doc, end)):
+            if strength == 1 and (before & ORIGIN or _here_after(doc, end) or migrant):
                 continue
             found.append((strength, english().vocab.strings[match_id]))
         # the strongest; of equals, the last ("I'm not in the UK, I'm in Ireland")

@@ -80,6 +80,11 @@ def _here_after(doc, end: int) -> bool:
     return any(t.lower_ == "here" for t in doc[end:end + WINDOW])
 
 
+def _speaks_of_migration(doc) -> bool:
+    """A visa, a passport or an employer anywhere in the message."""
+    return any(t.lower_ in MIGRANT for t in doc)
+
+
 class RegionFinder:
     """Finds a stated region in text; `None` when the person named none."""
 
@@ -94,7 +99,6 @@ class RegionFinder:
             return INTERNATIONAL
         matches = sorted(self._matcher(doc), key=lambda m: (m[1], -m[2]))
         found = []   # (strength, region): where the person lives beats where they are from
-        migrant = any(t.lower_ in MIGRANT for t in doc)
         for index, (match_id, start, end) in enumerate(matches):
             following = matches[index + 1] if index + 1 < len(matches) else None
             if following and following[0] != match_id and _only_punctuation(doc[end:following[1]]):
@@ -115,7 +119,7 @@ class RegionFinder:
             if start >= 2 and doc[start - 1].lower_ in LOCATING and doc[start - 2].lower_ in OTHERS:
                 continue
             strength = 1 if before & LOCATING <= {"from"} else 2
-            if strength == 1 and (before & ORIGIN or _here_after(doc, end) or migrant):
+            if strength == 1 and (before & ORIGIN or _here_after(doc, end) or _speaks_of_migration(doc)):
                 continue
             found.append((strength, english().vocab.strings[match_id]))
         # the strongest; of equals, the last ("I'm not in the UK, I'm in Ireland")

@@ -110,6 +110,23 @@ def test_the_safety_net_decides_in_order(text, probability, label, intent, expec
     assert decide(text, probability, label, intent) == expected
 
 
+LETTER = (
+    "We have been married nineteen years and I love him, but he has always had a temper. " * 8
+    + "Years ago he strangled me once during a row and I still think about it."
+)
+
+
+def test_a_letter_length_message_needs_more_agreement_for_a_finding_to_stand():
+    """A letter retells a story: a high-danger phrase in 150 words or more
+    needs 0.6, not 0.4; self-harm is not held back."""
+    assert len(LETTER.split()) >= SafetyNet.get_default_config()["long_message_words"]
+    assert decide(LETTER, 0.5) == "check_in_abuse"
+    assert decide(LETTER, 0.65) == "safety_high_danger"
+    assert decide("he strangled me once during a row years ago and I still think about it", 0.5) \
+        == "safety_high_danger"
+    assert decide(LETTER + " Some nights I want to kill myself.", 0.3).startswith("safety_self_harm")
+
+
 def test_self_harm_and_the_classifier_s_other_class_get_both_sets_of_resources():
     """The detector reads self-harm, the classifier abuse (or the other way
     round): the combined reply, whose rule gives both."""

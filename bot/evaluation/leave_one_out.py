@@ -42,6 +42,8 @@ CANDIDATES: Dict[str, Dict[str, float]] = {
     "check-in from 0.4": {"check_in_threshold": 0.4},
     "net confirmed from 0.3": {"net_confirm_threshold": 0.3},
     "net confirmed from 0.5": {"net_confirm_threshold": 0.5},
+    "letters confirmed as others": {"long_message_words": 0},
+    "letters from 100 words": {"long_message_words": 100},
 }
 
 

@@ -85,24 +85,36 @@ class NetConfirmation:
     # classifier all but rules it out ("best way to kill weeds on the patio
     # without hurting the dog?": 0.07)
     doubt_threshold: float = 0.0
+    # a letter-length message retells a story: its alarming phrases are often
+    # past or someone else's, so a finding that needs confirming needs more
+    long_message_words: int = 0
+    long_threshold: float = 0.0
 
     @classmethod
     def from_config(cls, config: Dict[str, Any]) -> "NetConfirmation":
         return cls(
             config["net_confirm_threshold"], tuple(config["net_confirms"]),
             config["short_message_words"], config["short_confirm_threshold"],
-            config["net_doubt_threshold"],
+            config["net_doubt_threshold"], config["long_message_words"],
+            config["long_confirm_threshold"],
         )
 
     def confirms(self, finding: SafetyFinding, text: str, probability: float) -> bool:
         short = self.is_short(text)
         if self.needs_confirming(finding):
-            return probability >= (self.short_threshold if short else self.threshold)
+            return probability >= self._confirm_threshold(text, short)
         return short or probability >= self.doubt_threshold
 
     def may_ask(self, finding: SafetyFinding, text: str) -> bool:
         """Whether the classifier can turn this finding's crisis reply into a check-in."""
         return self.needs_confirming(finding) or not self.is_short(text)
+
+    def _confirm_threshold(self, text: str, short: bool) -> float:
+        if short:
+            return self.short_threshold
+        if self.long_message_words and len(text.split()) >= self.long_message_words:
+            return max(self.threshold, self.long_threshold)
+        return self.threshold
 
     def is_short(self, text: str) -> bool:
         return len(text.split()) <= self.short_message_words
@@ -171,6 +183,10 @@ class SafetyNet(GraphComponent):
             # check-in: the classifier all but rules it out ("moving house
             # with a toddler, I've locked myself in the bathroom": 0.08)
             "net_doubt_threshold": 0.1,
+            # a finding that needs confirming, in a message of at least
+            # long_message_words (a letter retelling a story), needs this
+            "long_message_words": 150,
+            "long_confirm_threshold": 0.6,
             # the classifier's class joins a finding, when one of the two is
             # self-harm, from this probability of that class
             "learnt_also_threshold": 0.3,

@@ -10,7 +10,8 @@ from bot.nlu.region_extractor import client_region, default_finder
         ("we're in london", "GB"), ("I'm in the US", "US"), ("based in toronto", "CA"),
         ("UK", "GB"), ("Australia", "AU"), ("I'm in Ireland", "IE"),
         ("I'm not in the US", "INTL"), ("i dont live in america", "INTL"),
-        ("wrong country", "INTL"), ("I'm in Germany", "INTL"),
+        ("wrong country", "INTL"), ("these are the wrong country's numbers", "INTL"),
+        ("I'm in the U.S.", "US"), ("im in the us", "US"), ("we live in LA", "US"), ("I'm in Germany", "INTL"),
         ("I am from Philippines, two years in Canada, my visa is with him", "CA"),
         ("i am from philippines, here in canada i have no family", "CA"),
         ("from Nigeria originally, been here in the UK six years", "GB"),
@@ -30,7 +31,10 @@ def test_finds_where_the_person_says_they_are(text, region):
              "i am helper from Philippines, working here 2 years. employer son is pushing my door",
              "I am from Philippines, I work as helper in his house. He lock my room from outside and he keep my passport",
              "My wife's family beat me when I visit. I am from Bangladesh, I have visa for work here",
-             "He says he'll out me to my family in Lagos if I ever leave him"],
+             "He says he'll out me to my family in Lagos if I ever leave him",
+             "it's my own pension that I cashed in to carry us through the next months",
+             "Is this normal in marriage here or it is wrong? I am in this country four years",
+             "we moved in la semana pasada"],
 )
 def test_ignores_places_that_are_not_where_the_person_is(text):
     assert default_finder().stated(text) is None

@@ -42,6 +42,9 @@ OTHERS = {"family", "mum", "mom", "mam", "dad", "parents", "folks", "sister", "b
 MIGRANT = {"visa", "visas", "passport", "passports", "helper", "maid", "nanny", "employer",
            "sponsor", "permit", "immigration", "deport", "deported"}
 WINDOW = 5  # tokens before a place name that may say "I'm in" or "not"
+# "wrong country", "the wrong region's numbers": the person says these contacts
+# are not theirs; "is it wrong? ... in this country" is not that
+WRONG_PLACE = {"country", "region", "country's", "region's"}
 SENTENCE_END = {".", "!", "?", ";"}
 
 
@@ -80,6 +83,22 @@ def _here_after(doc, end: int) -> bool:
     return any(t.lower_ == "here" for t in doc[end:end + WINDOW])
 
 
+def _says_wrong_place(doc) -> bool:
+    """"wrong country", "the wrong region's numbers": "wrong" just before it."""
+    return any(t.lower_ == "wrong" and any(n.lower_ in WRONG_PLACE for n in doc[t.i + 1:t.i + 3])
+               for t in doc)
+
+
+def _written_as_listed(text: str, doc, start: int, end: int, listed: set) -> bool:
+    """A place name listed in capitals ("US", "LA") counts only when written in
+    capitals: "carry us through" is not the United States."""
+    span = doc[start:end]
+    if span.text not in listed:
+        return True
+    written = text[doc[start].idx:doc[end - 1].idx + len(doc[end - 1])]
+    return written.upper() == written
+
+
 def _speaks_of_migration(doc) -> bool:
     """A visa, a passport or an employer anywhere in the message."""
     return any(t.lower_ in MIGRANT for t in doc)
@@ -90,12 +109,17 @@ class RegionFinder:
 
     def __init__(self, places: Dict[str, List[str]]) -> None:
         self._matcher = PhraseMatcher(english().vocab, attr="LOWER")
+        self._capitals_only = {str(n).lower() for names in places.values() for n in names
+                               if str(n).isupper()}
         for region, names in places.items():
             self._matcher.add(region, [english().make_doc(str(n)) for n in names])
 
     def stated(self, text: str) -> Optional[str]:
-        doc = english().make_doc(text.lower())
-        if any(t.lower_ == "wrong" for t in doc) and any(t.lower_ in ("country", "region") for t in doc):
+        lowered = text.lower()
+        doc = english().make_doc(lowered)
+        if len(lowered) != len(text):
+            text = lowered   # rare letters change length when lowered: treat as written in lower case
+        if _says_wrong_place(doc):
             return INTERNATIONAL
         matches = sorted(self._matcher(doc), key=lambda m: (m[1], -m[2]))
         found = []   # (strength, region): where the person lives beats where they are from
@@ -103,6 +127,8 @@ class RegionFinder:
             following = matches[index + 1] if index + 1 < len(matches) else None
             if following and following[0] != match_id and _only_punctuation(doc[end:following[1]]):
                 continue   # "Newcastle, NSW": the place that follows says which one
+            if not _written_as_listed(text, doc, start, end, self._capitals_only):
+                continue
             sentence = _same_sentence(doc[max(0, start - WINDOW):start])
             before = set(sentence)
             whole_message = start == 0 and end == len(doc) or len(doc) <= end + 1 and start <= 1

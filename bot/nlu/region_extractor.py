@@ -89,14 +89,11 @@ def _says_wrong_place(doc) -> bool:
                for t in doc)
 
 
-def _written_as_listed(text: str, doc, start: int, end: int, listed: set) -> bool:
+def _written_as_listed(text: str, span, capitals_only: set) -> bool:
     """A place name listed in capitals ("US", "LA") counts only when written in
-    capitals: "carry us through" is not the United States."""
-    span = doc[start:end]
-    if span.text not in listed:
-        return True
-    written = text[doc[start].idx:doc[end - 1].idx + len(doc[end - 1])]
-    return written.upper() == written
+    capitals: "carry us through" is not the United States. `span` is of the
+    lower-cased text (spaCy splits "U.S." and "u.s." alike only that way)."""
+    return span.text not in capitals_only or text[span.start_char:span.end_char].isupper()
 
 
 def _speaks_of_migration(doc) -> bool:
@@ -127,7 +124,7 @@ class RegionFinder:
             following = matches[index + 1] if index + 1 < len(matches) else None
             if following and following[0] != match_id and _only_punctuation(doc[end:following[1]]):
                 continue   # "Newcastle, NSW": the place that follows says which one
-            if not _written_as_listed(text, doc, start, end, self._capitals_only):
+            if not _written_as_listed(text, doc[start:end], self._capitals_only):
                 continue
             sentence = _same_sentence(doc[max(0, start - WINDOW):start])
             before = set(sentence)

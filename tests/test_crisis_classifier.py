@@ -95,7 +95,7 @@ def decide(text: str, probability: Optional[float], label: str = "abuse", intent
     # framed as work: even immediate danger needs the classifier's agreement
     ("I'm a paramedic and tonight a man was lunging at me with a broken bottle outside the pub",
      0.05, "immediate_danger", "ask_signs", "check_in_danger"),
-    # a confident classifier gives the crisis reply (0.8 and up)
+    # a confident classifier gives the crisis reply (0.7 and up)
     ("things at home are rough, he went for me again", 0.95, "abuse", "ask_signs", "safety_abuse"),
     # the uncertain middle asks, with the question for the class
     ("things are rough at home", 0.6, "abuse", "ask_signs", "check_in_abuse"),
@@ -125,6 +125,19 @@ def test_a_letter_length_message_needs_more_agreement_for_a_finding_to_stand():
     assert decide("he strangled me once during a row years ago and I still think about it", 0.5) \
         == "safety_high_danger"
     assert decide(LETTER + " Some nights I want to kill myself.", 0.3).startswith("safety_self_harm")
+
+
+STORY = "We met at college and moved in together after a year, and mostly it has been fine. " * 10
+
+
+def test_a_letter_length_message_needs_a_surer_classifier_for_a_crisis_reply_on_its_own():
+    """With no finding, a message of 150 words or more needs 0.9 for the
+    crisis reply (a letter's one alarming phrase is often past or someone
+    else's); a shorter one needs 0.7. Between, the check-in asks."""
+    assert len(STORY.split()) >= SafetyNet.get_default_config()["long_message_words"]
+    assert decide(STORY, 0.85, "abuse") == "check_in_abuse"
+    assert decide(STORY, 0.92, "abuse") == "safety_abuse"
+    assert decide("things at home have been rough lately", 0.75, "abuse") == "safety_abuse"
 
 
 def test_self_harm_and_the_classifier_s_other_class_get_both_sets_of_resources():

@@ -19,7 +19,8 @@ Runs last in the NLU pipeline and decides, in this order:
    the other a different crisis class (`learnt_also_threshold`), the reply
    gives both classes' resources.
 2. The learnt crisis classifier (bot/nlu/crisis_classifier.py) is confident
-   (`crisis_threshold`): its crisis intent.
+   (`crisis_threshold`; `long_crisis_threshold` in a letter-length message):
+   its crisis intent.
 3. The detector finds an ambiguous cue ("tired of living like this", "he's
    here"), or the classifier is in the uncertain middle (`check_in_threshold`):
    a check-in intent, so the assistant asks directly ("Are you safe right
@@ -165,7 +166,11 @@ class SafetyNet(GraphComponent):
     def get_default_config() -> Dict[str, Any]:
         return {
             # the learnt classifier's crisis probability for a crisis reply
-            "crisis_threshold": 0.8,
+            "crisis_threshold": 0.7,
+            # ... and in a message of long_message_words or more (a letter
+            # retelling a story, whose one alarming phrase is often past or
+            # someone else's)
+            "long_crisis_threshold": 0.9,
             # from here up to crisis_threshold the assistant asks (a check-in)
             "check_in_threshold": 0.5,
             # below this, a demoted message gets the fallback reply
@@ -232,12 +237,14 @@ class SafetyNet(GraphComponent):
             detector, config["crisis_threshold"], config["check_in_threshold"],
             config["fallback_threshold"], NetConfirmation.from_config(config), storage,
             config["learnt_also_threshold"],
+            (config["long_message_words"], config["long_crisis_threshold"]),
         )
 
     def __init__(
         self, detector: SafetyDetector, crisis_threshold: float, check_in_threshold: float,
         fallback_threshold: float, confirmation: Optional[NetConfirmation] = None,
         storage: Optional[tuple] = None, also_threshold: float = 1.0,
+        long_crisis: Tuple[int, float] = (0, 0.0),
     ) -> None:
         self._detector = detector
         self._storage = storage   # (model storage, resource) where `train` stores the rulebook
@@ -246,6 +253,7 @@ class SafetyNet(GraphComponent):
         self._fallback_threshold = fallback_threshold
         self._confirmation = confirmation or NetConfirmation()
         self._also_threshold = also_threshold
+        self._long_words, self._long_crisis_threshold = long_crisis
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -271,7 +279,7 @@ class SafetyNet(GraphComponent):
                 self._set_intent(message, {"name": intent_for(finding), "confidence": 1.0})
             return
         probability = probability or 0.0
-        if probability >= self._crisis_threshold:
+        if probability >= self._learnt_crisis_threshold(text):
             self._set_intent(message, {"name": INTENT_PREFIX + label, "confidence": probability})
         elif finding is not None:
             self._set_intent(message, {"name": finding.label, "confidence": 1.0})
@@ -281,6 +289,12 @@ class SafetyNet(GraphComponent):
             predicted = (message.get("intent") or {}).get("name")
             if crisis_of(predicted) or predicted in CHECK_IN_INTENTS:
                 self._set_intent(message, self._next_non_crisis(message))
+
+    def _learnt_crisis_threshold(self, text: str) -> float:
+        """The classifier's bar for a crisis reply on its own: higher for a letter."""
+        if self._long_words and len(text.split()) >= self._long_words:
+            return max(self._crisis_threshold, self._long_crisis_threshold)
+        return self._crisis_threshold
 
     def _stands(
         self, finding: SafetyFinding, message: Message, text: str, probability: Optional[float],

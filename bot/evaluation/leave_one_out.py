@@ -37,8 +37,8 @@ NLU_DIR = REPO_ROOT / "data" / "nlu"
 # says which were tried and why the current ones stand).
 CANDIDATES: Dict[str, Dict[str, float]] = {
     "current": {},
-    "crisis reply from 0.8 (before 2026-12-03)": {"crisis_threshold": 0.8, "long_crisis_threshold": 0.8},
-    "crisis reply from 0.7 in letters too": {"long_crisis_threshold": 0.7},
+    "crisis reply from 0.8 (old)": {"crisis_threshold": 0.8, "long_crisis_threshold": 0.8},
+    "letters: crisis reply from 0.7": {"long_crisis_threshold": 0.7},
     "crisis reply from 0.8": {"crisis_threshold": 0.8},
     "check-in from 0.4": {"check_in_threshold": 0.4},
     "net confirmed from 0.3": {"net_confirm_threshold": 0.3},

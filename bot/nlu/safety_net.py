@@ -113,9 +113,13 @@ class NetConfirmation:
     def _confirm_threshold(self, text: str, short: bool) -> float:
         if short:
             return self.short_threshold
-        if self.long_message_words and len(text.split()) >= self.long_message_words:
+        if self.is_letter(text):
             return max(self.threshold, self.long_threshold)
         return self.threshold
+
+    def is_letter(self, text: str) -> bool:
+        """Long enough to retell a story (long_message_words or more)."""
+        return bool(self.long_message_words) and len(text.split()) >= self.long_message_words
 
     def is_short(self, text: str) -> bool:
         return len(text.split()) <= self.short_message_words
@@ -237,14 +241,14 @@ class SafetyNet(GraphComponent):
             detector, config["crisis_threshold"], config["check_in_threshold"],
             config["fallback_threshold"], NetConfirmation.from_config(config), storage,
             config["learnt_also_threshold"],
-            (config["long_message_words"], config["long_crisis_threshold"]),
+            config["long_crisis_threshold"],
         )
 
     def __init__(
         self, detector: SafetyDetector, crisis_threshold: float, check_in_threshold: float,
         fallback_threshold: float, confirmation: Optional[NetConfirmation] = None,
         storage: Optional[tuple] = None, also_threshold: float = 1.0,
-        long_crisis: Tuple[int, float] = (0, 0.0),
+        long_crisis_threshold: float = 0.0,
     ) -> None:
         self._detector = detector
         self._storage = storage   # (model storage, resource) where `train` stores the rulebook
@@ -253,7 +257,7 @@ class SafetyNet(GraphComponent):
         self._fallback_threshold = fallback_threshold
         self._confirmation = confirmation or NetConfirmation()
         self._also_threshold = also_threshold
-        self._long_words, self._long_crisis_threshold = long_crisis
+        self._long_crisis_threshold = long_crisis_threshold
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -292,7 +296,7 @@ class SafetyNet(GraphComponent):
 
     def _learnt_crisis_threshold(self, text: str) -> float:
         """The classifier's bar for a crisis reply on its own: higher for a letter."""
-        if self._long_words and len(text.split()) >= self._long_words:
+        if self._confirmation.is_letter(text):
             return max(self._crisis_threshold, self._long_crisis_threshold)
         return self._crisis_threshold
 

@@ -34,7 +34,9 @@ def test_finds_where_the_person_says_they_are(text, region):
              "He says he'll out me to my family in Lagos if I ever leave him",
              "it's my own pension that I cashed in to carry us through the next months",
              "Is this normal in marriage here or it is wrong? I am in this country four years",
-             "we moved in la semana pasada"],
+             "we moved in la semana pasada",
+             "I'm 76 and I don't know who to tell. Our children both live in Australia.",
+             "I am afraid to lose the room, I have no other place. I am student from Brazil."],
 )
 def test_ignores_places_that_are_not_where_the_person_is(text):
     assert default_finder().stated(text) is None

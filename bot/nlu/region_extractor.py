@@ -39,8 +39,10 @@ OTHERS = {"family", "mum", "mom", "mam", "dad", "parents", "folks", "sister", "b
 # I work as helper in his house. he keep my passport": someone who says only
 # where they are from, in a message about a visa, a passport or an employer,
 # is living somewhere else
+# (or studying: "I am student from Brazil" writes from where she studies)
 MIGRANT = {"visa", "visas", "passport", "passports", "helper", "maid", "nanny", "employer",
-           "sponsor", "permit", "immigration", "deport", "deported"}
+           "sponsor", "permit", "immigration", "deport", "deported", "student", "students",
+           "studying", "exchange"}
 WINDOW = 5  # tokens before a place name that may say "I'm in" or "not"
 # "wrong country", "the wrong region's numbers": the person says these contacts
 # are not theirs; "is it wrong? ... in this country" is not that
@@ -132,6 +134,8 @@ class RegionFinder:
             stated = whole_message or _said_here(doc, start)
             if not (stated or before & FIRST_PERSON or before & {"based", "located", "living", "live"}):
                 continue
+            if not stated and before & OTHERS and not before & FIRST_PERSON:
+                continue   # "our children both live in Australia": someone else lives there
             if not (stated or before & LOCATING):
                 continue
             if _negates(sentence):

@@ -8,7 +8,7 @@ edit away from a crisis word ("choaked") still counts.
 import itertools
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from spacy.lookups import load_lookups
@@ -192,30 +192,34 @@ class SafetyDetector:
         self._outranks = {(r["class"], r["over"]) for r in rulebook.outranks}
         self._normalise = Normaliser(rulebook.contractions)
         self._keys = KeyNormaliser(self._all_words(rulebook), rulebook.split_pieces)
-        # The patterns come from our own data files, checked by the tests; spaCy's
-        # per-pattern validation was a third of compiling them (~2 s per start).
-        self._matcher = Matcher(english().vocab, validate=False)
+        # One Matcher per pattern key, run only when the index says the
+        # pattern could match: a Matcher tries every pattern it holds at every
+        # token, and one Matcher of all ~15,000 cost ~10 ms on a 12-word
+        # message that merely could fire.
+        self._matchers: Dict[str, Matcher] = {}
         self._parts: Dict[str, int] = {}     # pattern key -> number of `&` parts
-        self._class_rules = RuleIndex(self._parts)   # only class and check-in rules make findings
+        self._index = RuleIndex(self._parts)
         self._whole: Set[str] = set()     # patterns that must be the whole message
         for rule in rulebook.rules:
             for index, pattern in enumerate(rule.patterns):
                 # `<section>#<rule id>#<pattern number>`
-                self._add(f"{rule.section}#{rule.id}#{index}", rule.section, pattern)
-        self._class_rules.build()
+                self._add(f"{rule.section}#{rule.id}#{index}", pattern)
+        self._index.build()
 
-    def _add(self, name: str, section: str, pattern: str) -> None:
+    def _add(self, name: str, pattern: str) -> None:
         if pattern.startswith(WHOLE):
             pattern = pattern[len(WHOLE):]
             self._whole.add(name)
         parts = [p.strip() for p in pattern.split(" & ")]
         self._parts[name] = len(parts)
+        # The patterns come from our own data files, checked by the tests; spaCy's
+        # per-pattern validation was a third of compiling them (~2 s per start).
+        matcher = self._matchers[name] = Matcher(english().vocab, validate=False)
         for number, part in enumerate(parts):
             compiled = [self._compile(p) for p in self.expand(part)]
-            self._matcher.add(f"{name}&{number}", compiled)
-            if section.startswith(FINDING_SECTIONS):
-                for one in compiled:
-                    self._class_rules.add(name, number, one)
+            matcher.add(f"{name}&{number}", compiled)
+            for one in compiled:
+                self._index.add(name, number, one)
 
     def detect(self, text: str) -> Optional[SafetyFinding]:
         """The most urgent crisis in the message, or None."""
@@ -226,20 +230,48 @@ class SafetyDetector:
         """The most urgent crisis, else an ambiguous cue to ask about (a
         check-in), else None."""
         doc = self._parse(text)
-        if not self._class_rules.could_fire(doc):
+        possible = self._index.possible(doc)
+        if not self.could_find(possible):
             return None
-        return self._finding(doc)
+        return self._finding(doc, possible)
+
+    def possible_patterns(self, text: str) -> Set[str]:
+        """Pattern keys whose every `&` part could match the message."""
+        return self._index.possible(self._parse(text))
+
+    @staticmethod
+    def could_find(possible: Iterable[str]) -> bool:
+        """Whether any class or check-in pattern, the ones that make findings, could fire."""
+        return any(name.startswith(FINDING_SECTIONS) for name in possible)
 
     def matching_rules(self, text: str) -> Set[str]:
         """Ids of every rule with a pattern that matches, before exceptions and
         ranking: for the rulebook's tests and reviews."""
         doc = self._parse(text)
-        names = {doc.vocab.strings[m].split("&")[0] for m, _, _ in self._matcher(doc)}
+        names = {doc.vocab.strings[m].split("&")[0] for m, _, _ in self._every_pattern(doc)}
         return set(_rule_ids(names))
 
-    def _finding(self, doc: Doc) -> Optional[SafetyFinding]:
+    @cached_property
+    def _every_pattern(self) -> Matcher:
+        """All patterns in one Matcher, without the index: the reference that
+        the tests compare the indexed path with."""
+        matcher = Matcher(english().vocab, validate=False)
+        for name, one in self._matchers.items():
+            for number in range(self._parts[name]):
+                key = f"{name}&{number}"
+                matcher.add(key, one.get(key)[1])
+        return matcher
+
+    def _matches(self, doc: Doc, names: Optional[Iterable[str]]) -> Iterable[Tuple[int, int, int]]:
+        if names is None:
+            yield from self._every_pattern(doc)
+        for name in names or ():
+            yield from self._matchers[name](doc)
+
+    def _finding(self, doc: Doc, names: Optional[Iterable[str]] = None) -> Optional[SafetyFinding]:
+        """The finding from the patterns `names` (default: all of them)."""
         matches = []
-        for match_id, start, end in self._matcher(doc):
+        for match_id, start, end in self._matches(doc, names):
             name, part = doc.vocab.strings[match_id].split("&")
             if name in self._whole and not _is_whole(doc, start, end):
                 continue

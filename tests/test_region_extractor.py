@@ -18,6 +18,9 @@ from bot.nlu.region_extractor import client_region, default_finder
         ("I don't live here in the UK", "INTL"),
         ("I think maybe better I die. I have no one here in England", "GB"),
         ("I'm no longer in the UK", "INTL"),
+        ("me and my kids live in Perth", "AU"), ("Me, my partner and the kids live in Perth", "AU"),
+        ("my husband and the kids live in Perth with me", "AU"), ("myself and the kids are living in Leeds", "GB"),
+        ("I'm a student from Dublin", "IE"), ("im 15 from sydney, studying for my hsc and my bf hits me", "AU"),
     ],
 )
 def test_finds_where_the_person_says_they_are(text, region):
@@ -36,7 +39,7 @@ def test_finds_where_the_person_says_they_are(text, region):
              "Is this normal in marriage here or it is wrong? I am in this country four years",
              "we moved in la semana pasada",
              "I'm 76 and I don't know who to tell. Our children both live in Australia.",
-             "I am afraid to lose the room, I have no other place. I am student from Brazil."],
+             "I am afraid to lose the room, I have no other place. I am exchange student from Brazil."],
 )
 def test_ignores_places_that_are_not_where_the_person_is(text):
     assert default_finder().stated(text) is None

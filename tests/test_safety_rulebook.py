@@ -62,7 +62,9 @@ def test_every_rule_says_why_and_ids_are_namespaced_by_their_file():
 def test_everyday_patterns_are_whole_sequences():
     """Each part of an everyday pattern cancels the findings it overlaps on its
     own, so an `&` part such as "film" would silence "he filmed us without
-    asking" wherever it appears."""
+    asking" wherever it appears. The detector also relies on it: it runs only
+    the patterns whose every part could match, which equals running them all
+    only if an everyday pattern has one part."""
     everyday = [r.rule for r in EXAMPLES if r.rule.id.startswith("everyday.")]
     assert everyday and [r.id for r in everyday if any(" & " in p for p in r.patterns)] == []
 

@@ -39,10 +39,13 @@ OTHERS = {"family", "mum", "mom", "mam", "dad", "parents", "folks", "sister", "b
 # I work as helper in his house. he keep my passport": someone who says only
 # where they are from, in a message about a visa, a passport or an employer,
 # is living somewhere else
-# (or studying: "I am student from Brazil" writes from where she studies)
 MIGRANT = {"visa", "visas", "passport", "passports", "helper", "maid", "nanny", "employer",
-           "sponsor", "permit", "immigration", "deport", "deported", "student", "students",
-           "studying", "exchange"}
+           "sponsor", "permit", "immigration", "deport", "deported"}
+# or studying abroad: "I am exchange student from Brazil" (not "a student from Dublin")
+STUDYING_ABROAD = {("exchange", "student"), ("international", "student"), ("foreign", "student"),
+                   ("study", "abroad"), ("studying", "abroad"), ("student", "visa")}
+# the writer among the people who live there: "me and my kids live in Perth"
+WRITER = FIRST_PERSON | {"us", "myself"}
 WINDOW = 5  # tokens before a place name that may say "I'm in" or "not"
 # "wrong country", "the wrong region's numbers": the person says these contacts
 # are not theirs; "is it wrong? ... in this country" is not that
@@ -99,8 +102,17 @@ def _written_as_listed(text: str, span, capitals_only: set) -> bool:
 
 
 def _speaks_of_migration(doc) -> bool:
-    """A visa, a passport or an employer anywhere in the message."""
-    return any(t.lower_ in MIGRANT for t in doc)
+    """A visa, a passport, an employer or studying abroad anywhere in the message."""
+    words = [t.lower_ for t in doc]
+    return any(w in MIGRANT for w in words) or any(pair in STUDYING_ABROAD for pair in zip(words, words[1:]))
+
+
+def _someone_else_lives_there(doc, start: int, end: int) -> bool:
+    """"Our children both live in Australia": others named before the place, and
+    the writer neither in that sentence nor "with me" after it."""
+    sentence = set(_same_sentence(doc[:start]))
+    after = {t.lower_ for t in doc[end:end + 3]}
+    return bool(sentence & OTHERS) and not (sentence | after) & WRITER
 
 
 class RegionFinder:
@@ -134,8 +146,8 @@ class RegionFinder:
             stated = whole_message or _said_here(doc, start)
             if not (stated or before & FIRST_PERSON or before & {"based", "located", "living", "live"}):
                 continue
-            if not stated and before & OTHERS and not before & FIRST_PERSON:
-                continue   # "our children both live in Australia": someone else lives there
+            if not stated and _someone_else_lives_there(doc, start, end):
+                continue
             if not (stated or before & LOCATING):
                 continue
             if _negates(sentence):

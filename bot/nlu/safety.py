@@ -276,6 +276,8 @@ class SafetyDetector:
             if name in self._whole and not _is_whole(doc, start, end):
                 continue
             matches.append((name, int(part), start, end))
+        # Everyday patterns are whole sequences (one part; a test keeps them so),
+        # so any match of one is that rule firing, whichever patterns ran.
         everyday = [(s, e) for name, _, s, e in matches if name.startswith(EVERYDAY)]
         live = [
             (name, part, s, e, self._class(name)) for name, part, s, e in matches

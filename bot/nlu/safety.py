@@ -264,9 +264,8 @@ class SafetyDetector:
 
     def _matches(self, doc: Doc, names: Optional[Iterable[str]]) -> Iterable[Tuple[int, int, int]]:
         if names is None:
-            yield from self._every_pattern(doc)
-        for name in names or ():
-            yield from self._matchers[name](doc)
+            return self._every_pattern(doc)
+        return itertools.chain.from_iterable(self._matchers[name](doc) for name in names)
 
     def _finding(self, doc: Doc, names: Optional[Iterable[str]] = None) -> Optional[SafetyFinding]:
         """The finding from the patterns `names` (default: all of them)."""

@@ -45,6 +45,8 @@ CANDIDATES: Dict[str, Dict[str, float]] = {
     "net confirmed from 0.5": {"net_confirm_threshold": 0.5},
     "letters confirmed as others": {"long_message_words": 0},
     "letters from 100 words": {"long_message_words": 100},
+    "letters confirmed from 0.7": {"long_confirm_threshold": 0.7},
+    "letters confirmed from 0.8": {"long_confirm_threshold": 0.8},
 }
 
 
